@@ -1,0 +1,84 @@
+/**
+ * The transport: how fleet reaches one host. `ssh.ts` implements it over one
+ * persistent SSH connection; `memory.ts` implements it in memory for fast unit
+ * tests. Everything above the transport speaks only this interface.
+ */
+import type { FileMeta, PathState } from '../modules/types.ts';
+
+export interface ExecOptions {
+  /** Bytes written to the command's standard input, then closed. */
+  stdin?: string | Buffer;
+  /** Kill the command (on the host) after this long. */
+  timeoutMs?: number;
+  /** Run through sudo. */
+  become?: boolean;
+  becomeUser?: string;
+  /** Keep at most this many bytes of stdout and of stderr (the rest is counted, not kept). */
+  maxOutputBytes?: number;
+}
+
+export interface ExecResult {
+  /** Exit code, or null when killed by a signal or timed out. */
+  code: number | null;
+  signal?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+  timedOut: boolean;
+  /** stdout or stderr was longer than maxOutputBytes. */
+  truncated: boolean;
+}
+
+export interface WriteOptions {
+  /** Mode for the file; default: keep the existing file's, else 0644. */
+  mode?: number;
+  owner?: string;
+  group?: string;
+  become?: boolean;
+  becomeUser?: string;
+}
+
+export interface ReadOptions {
+  become?: boolean;
+  becomeUser?: string;
+}
+
+export interface Transport {
+  /** Inventory name of the host. */
+  readonly name: string;
+  /** Run a /bin/sh script on the host. */
+  exec(script: string, options?: ExecOptions): Promise<ExecResult>;
+  /** What is at a path, with its content when it is a regular file; absent is not an error. One round trip. */
+  read(path: string, options?: ReadOptions): Promise<PathState>;
+  /**
+   * Write a whole file atomically: a temporary file in the same directory,
+   * checked for length and hash, then renamed over the destination. A dropped
+   * connection leaves the old bytes or the new ones, never a mix. Returns the
+   * file's metadata after the write. One round trip.
+   */
+  write(path: string, content: Buffer, options?: WriteOptions): Promise<FileMeta>;
+  /** Round trips (commands started) on this host so far. */
+  readonly roundTrips: number;
+  close(): Promise<void>;
+}
+
+/** How to reach a host: resolved from the inventory. */
+export interface ConnectionSpec {
+  name: string;
+  address: string;
+  port: number;
+  user: string;
+  privateKeyFile?: string;
+  password?: string;
+  passphrase?: string;
+  /** Another host to connect through (ProxyJump). */
+  jump?: ConnectionSpec;
+  connectTimeoutMs: number;
+  becomePassword?: string;
+}
+
+export interface HostKeyPolicy {
+  /** known_hosts file to check against. */
+  knownHostsFile: string;
+  /** Record unknown hosts' keys instead of failing. A changed key always fails. */
+  acceptNew: boolean;
+}
