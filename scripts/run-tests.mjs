@@ -31,7 +31,7 @@ if (files.length === 0) {
 }
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files],
+  ['--import', 'tsx', '--test', '--test-concurrency=1', ...files],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
