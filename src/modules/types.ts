@@ -50,8 +50,8 @@ export type SystemctlAction =
 export type Op =
   /** Write a whole file atomically (temp file + rename). Keeps mode/owner of an existing file unless given. */
   | { op: 'write'; path: string; content: Buffer; mode?: number; owner?: string; group?: string }
-  /** Create one directory (parents must exist or be created by earlier ops). */
-  | { op: 'mkdir'; path: string; mode?: number; owner?: string; group?: string }
+  /** Create a directory, and its missing parents when `parents` (the inverse removes the topmost one created). */
+  | { op: 'mkdir'; path: string; parents?: boolean; mode?: number; owner?: string; group?: string }
   /** Remove a file or a whole directory tree. */
   | { op: 'remove'; path: string }
   /** Change mode / owner / group of an existing path. */
