@@ -1,0 +1,72 @@
+/** Options several commands share, and turning them into the run's pieces. */
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Argv } from 'yargs';
+import { parse as parseYaml } from 'yaml';
+import { FleetError } from '../errors/fleet-error.ts';
+import type { Inventory } from '../inventory/types.ts';
+import { SshPool } from '../transport/ssh-pool.ts';
+import type { Connector } from '../executor/play-context.ts';
+import type { EventSink } from '../events/types.ts';
+import { plainReporter } from '../ui/plain.ts';
+import { jsonReporter } from '../ui/json.ts';
+import { listrReporter } from '../ui/listr.ts';
+import { connectionSpec } from './connection.ts';
+
+export function connectionOptions<T>(y: Argv<T>) {
+  return y
+    .option('known-hosts', { type: 'string', describe: 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)' })
+    .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'record keys of hosts not yet in known_hosts (a changed key still fails)' })
+    .option('forks', { type: 'number', default: 50, describe: 'hosts worked on at once' })
+    .option('state-dir', { type: 'string', describe: 'where run journals live (default: FLEET_STATE_DIR, else .fleet/ beside the inventory)' })
+    .option('output', { choices: ['tty', 'plain', 'json'] as const, describe: 'live view (terminal default), plain lines (pipes, CI), or JSON lines' });
+}
+
+export function knownHostsFile(opt?: string): string {
+  return resolve(opt ?? join(homedir(), '.ssh', 'known_hosts'));
+}
+
+export function makePool(opts: { knownHosts?: string; acceptNewHostKeys?: boolean }): SshPool {
+  return new SshPool({ knownHostsFile: knownHostsFile(opts.knownHosts), acceptNew: !!opts.acceptNewHostKeys });
+}
+
+export function connectorFor(pool: SshPool, inventory: Inventory): Connector {
+  return (h) => pool.get(connectionSpec(inventory, h));
+}
+
+/** `-e key=value` (value read as YAML: numbers, booleans, lists) or `-e @file.yaml`. */
+export function parseExtraVars(list: unknown): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  const items = list === undefined ? [] : Array.isArray(list) ? list : [list];
+  for (const raw of items) {
+    const s = String(raw);
+    const i = s.indexOf('=');
+    if (i <= 0) throw new FleetError('E_USAGE', `-e expects key=value, got '${s}'`);
+    const key = s.slice(0, i);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new FleetError('E_USAGE', `-e: '${key}' is not a variable name`);
+    const text = s.slice(i + 1);
+    let value: unknown = text;
+    if (/^[[{]/.test(text) || /^(true|false|-?\d+(\.\d+)?)$/.test(text)) {
+      try {
+        value = parseYaml(text, { maxAliasCount: 0 });
+      } catch {
+        value = text;
+      }
+    }
+    out[key] = value;
+  }
+  return out;
+}
+
+export type OutputKind = 'tty' | 'plain' | 'json';
+
+export function pickOutput(opt: OutputKind | undefined): OutputKind {
+  if (opt) return opt;
+  return process.stdout.isTTY && !process.env.CI ? 'tty' : 'plain';
+}
+
+export function makeReporter(kind: OutputKind, diff: boolean): { sink: EventSink; done(): Promise<void> } {
+  if (kind === 'json') return { sink: jsonReporter(), done: async () => undefined };
+  if (kind === 'plain') return { sink: plainReporter({ diff }), done: async () => undefined };
+  return listrReporter({ diff });
+}

@@ -1,0 +1,235 @@
+/**
+ * Apply one op to a host for real. Before anything touches the host, the op's
+ * undo is appended to the host's journal (fsynced), with any previous content
+ * stored as a blob. The state view is updated with what is now known.
+ */
+import type { Op, PathState } from '../modules/types.ts';
+import type { ExecResult, Transport } from '../transport/types.ts';
+import type { RunJournal } from '../journal/journal.ts';
+import { sha256 } from '../journal/journal.ts';
+import type { PathFingerprint, StoredPath, Undo } from '../journal/types.ts';
+import { FleetError } from '../errors/fleet-error.ts';
+import { shq } from '../core/shell.ts';
+import type { StateView } from './state-view.ts';
+import {
+  attrsScript, mkdirScript, removeScript, systemctlScript, tarScript, waitForScript,
+} from './remote-scripts.ts';
+
+export interface ApplyContext {
+  host: string;
+  transport: Transport;
+  view: StateView;
+  journal: RunJournal;
+  play: string;
+  task: string;
+  become: boolean;
+  becomeUser?: string;
+  timeoutMs?: number;
+  maxOutputBytes?: number;
+}
+
+export interface OpOutcome {
+  /** Journal sequence number of the intent (undefined for ops with nothing to undo). */
+  seq?: number;
+  /** Result of an exec or wait_for op. */
+  exec?: ExecResult;
+}
+
+export function opSummary(op: Op): string {
+  switch (op.op) {
+    case 'write': return `write ${op.path}`;
+    case 'mkdir': return `mkdir ${op.path}`;
+    case 'remove': return `remove ${op.path}`;
+    case 'attrs': return `attrs ${op.path}`;
+    case 'systemctl': return `systemctl ${op.action} ${op.unit}`;
+    case 'daemon-reload': return 'systemctl daemon-reload';
+    case 'exec': return `run ${op.cmd}`;
+    case 'wait_for': return `wait_for ${op.host}:${op.port} ${op.state}`;
+  }
+}
+
+async function run(ctx: ApplyContext, script: string, stdin?: string | Buffer): Promise<ExecResult> {
+  return ctx.transport.exec(script, {
+    become: ctx.become,
+    becomeUser: ctx.becomeUser,
+    timeoutMs: ctx.timeoutMs,
+    maxOutputBytes: ctx.maxOutputBytes,
+    ...(stdin !== undefined ? { stdin } : {}),
+  });
+}
+
+async function mustRun(ctx: ApplyContext, what: string, script: string, stdin?: Buffer): Promise<ExecResult> {
+  const r = await run(ctx, script, stdin);
+  if (r.code !== 0) {
+    const why = r.timedOut ? 'timed out' : r.stderr.toString().trim() || r.stdout.toString().trim() || `exit ${r.code}`;
+    throw new FleetError('E_REMOTE', `${what} failed: ${why}`, { host: ctx.host });
+  }
+  return r;
+}
+
+/** Store a path's previous state for the journal; directories and special files become tar blobs. */
+async function storePath(ctx: ApplyContext, path: string, st: PathState, withTree: boolean): Promise<StoredPath> {
+  switch (st.kind) {
+    case 'absent':
+      return { kind: 'absent' };
+    case 'file':
+      return { kind: 'file', blob: await ctx.journal.putBlob(st.content), size: st.content.length, ...metaOf(st) };
+    case 'directory':
+    case 'other': {
+      const base = st.kind === 'directory' ? { kind: 'directory' as const } : { kind: 'other' as const, type: st.type };
+      if (!withTree) return { ...base, ...metaOf(st) };
+      const tar = await mustRun({ ...ctx, maxOutputBytes: 1024 * 1024 * 1024 }, `backing up ${path}`, tarScript(path));
+      return { ...base, ...metaOf(st), tree: await ctx.journal.putBlob(tar.stdout) };
+    }
+  }
+}
+
+/** Run an exec or wait_for op without journaling it (a read-only probe in check mode). */
+export async function probeOp(
+  op: Extract<Op, { op: 'exec' } | { op: 'wait_for' }>,
+  ctx: Omit<ApplyContext, 'journal'>,
+): Promise<OpOutcome> {
+  if (op.op === 'wait_for') {
+    const timeoutMs = (op.delaySec + op.timeoutSec + 30) * 1000;
+    return { exec: await ctx.transport.exec(waitForScript(op), { timeoutMs }) };
+  }
+  const script = op.chdir ? `cd -- ${shq(op.chdir)} && ${op.cmd}` : op.cmd;
+  const r = await ctx.transport.exec(script, {
+    become: ctx.become, becomeUser: ctx.becomeUser, timeoutMs: ctx.timeoutMs, maxOutputBytes: ctx.maxOutputBytes,
+    ...(op.stdin !== undefined ? { stdin: op.stdin } : {}),
+  });
+  return { exec: r };
+}
+
+function metaOf(st: Exclude<PathState, { kind: 'absent' }>) {
+  return { mode: st.meta.mode, owner: st.meta.owner, group: st.meta.group };
+}
+
+async function intent(ctx: ApplyContext, op: Op, undo: Undo): Promise<number> {
+  const seq = ctx.journal.nextSeq(ctx.host);
+  await ctx.journal.append(ctx.host, {
+    t: 'intent',
+    seq,
+    time: new Date().toISOString(),
+    play: ctx.play,
+    task: ctx.task,
+    op: opSummary(op),
+    undo,
+    become: ctx.become,
+    ...(ctx.becomeUser ? { becomeUser: ctx.becomeUser } : {}),
+  });
+  return seq;
+}
+
+export async function markDone(ctx: Pick<ApplyContext, 'host' | 'journal'>, seq: number, ok: boolean, changed: boolean, error?: string): Promise<void> {
+  await ctx.journal.append(ctx.host, { t: 'done', seq, ok, changed, ...(error ? { error } : {}) });
+}
+
+/** Apply one op. Throws FleetError on failure (after journaling the intent and its failure). */
+export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
+  const { view } = ctx;
+  switch (op.op) {
+    case 'write': {
+      const before = await view.path(op.path);
+      const after: PathFingerprint = { kind: 'file', sha256: sha256(op.content) };
+      const seq = await intent(ctx, op, { kind: 'path', path: op.path, before: await storePath(ctx, op.path, before, true), after });
+      return guarded(ctx, seq, async () => {
+        const meta = await ctx.transport.write(op.path, op.content, {
+          mode: op.mode, owner: op.owner, group: op.group, become: ctx.become, becomeUser: ctx.becomeUser,
+        });
+        view.remember(op.path, { kind: 'file', content: op.content, meta });
+        return {};
+      });
+    }
+    case 'mkdir': {
+      const chain = op.parents ? await view.missingAncestors(op.path) : [op.path];
+      const top = chain[0] ?? op.path;
+      const seq = await intent(ctx, op, {
+        kind: 'path', path: top, before: { kind: 'absent' }, after: { kind: 'directory' },
+      });
+      return guarded(ctx, seq, async () => {
+        await mustRun(ctx, `mkdir ${op.path}`, mkdirScript(op));
+        for (const p of chain) view.forgetPath(p);
+        return {};
+      });
+    }
+    case 'remove': {
+      const before = await view.path(op.path);
+      if (before.kind === 'absent') return {};
+      const seq = await intent(ctx, op, {
+        kind: 'path', path: op.path, before: await storePath(ctx, op.path, before, true), after: { kind: 'absent' },
+      });
+      return guarded(ctx, seq, async () => {
+        await mustRun(ctx, `removing ${op.path}`, removeScript(op.path));
+        view.forgetPath(op.path);
+        view.remember(op.path, { kind: 'absent' });
+        return {};
+      });
+    }
+    case 'attrs': {
+      const before = await view.path(op.path);
+      if (before.kind === 'absent') throw new FleetError('E_REMOTE', `${op.path} does not exist`, { host: ctx.host });
+      const stored = await storePath(ctx, op.path, before, false);
+      const after: PathFingerprint = before.kind === 'file'
+        ? { kind: 'file', sha256: sha256(before.content) }
+        : { kind: 'directory' };
+      const seq = await intent(ctx, op, { kind: 'path', path: op.path, before: stored, after });
+      return guarded(ctx, seq, async () => {
+        await mustRun(ctx, `changing attributes of ${op.path}`, attrsScript(op.path, op.mode, op.owner, op.group));
+        view.forgetPath(op.path);
+        return {};
+      });
+    }
+    case 'systemctl': {
+      const s = await view.service(op.unit);
+      const seq = await intent(ctx, op, { kind: 'service', unit: s.name, before: { load: s.load, active: s.active, enabled: s.enabled } });
+      return guarded(ctx, seq, async () => {
+        const r = await run(ctx, systemctlScript(op.action, s.name));
+        view.forgetService(op.unit);
+        if (r.code !== 0) {
+          const status = await run(ctx, `systemctl status --no-pager -n 10 -- ${shq(s.name)} 2>&1 | tail -n 15`).catch(() => undefined);
+          throw new FleetError('E_REMOTE', `systemctl ${op.action} ${s.name} failed: ${r.stderr.toString().trim() || `exit ${r.code}`}`, {
+            host: ctx.host,
+            hint: status?.stdout.toString().trim() || undefined,
+          });
+        }
+        return {};
+      });
+    }
+    case 'daemon-reload': {
+      const seq = await intent(ctx, op, { kind: 'daemon-reload' });
+      return guarded(ctx, seq, async () => {
+        await mustRun(ctx, 'systemctl daemon-reload', 'systemctl daemon-reload');
+        view.invalidate();
+        return {};
+      });
+    }
+    case 'exec': {
+      const seq = await intent(ctx, op, { kind: 'command', ran: op.cmd, ...(op.rollback ? { cmd: op.rollback } : {}) });
+      // done is written by the task runner once changed_when/failed_when are known.
+      try {
+        const script = op.chdir ? `cd -- ${shq(op.chdir)} && ${op.cmd}` : op.cmd;
+        const r = await run(ctx, script, op.stdin);
+        view.invalidate();
+        return { seq, exec: r };
+      } catch (e) {
+        view.invalidate();
+        await markDone(ctx, seq, false, true, (e as Error).message).catch(() => undefined);
+        throw e;
+      }
+    }
+    case 'wait_for':
+      return probeOp(op, ctx);
+  }
+}
+
+async function guarded(ctx: ApplyContext, seq: number, fn: () => Promise<OpOutcome>): Promise<OpOutcome> {
+  try {
+    const out = await fn();
+    await markDone(ctx, seq, true, true);
+    return { ...out, seq };
+  } catch (e) {
+    await markDone(ctx, seq, false, true, (e as Error).message).catch(() => undefined);
+    throw e;
+  }
+}

@@ -1,0 +1,211 @@
+/**
+ * A host's state as the executor sees it: real state read through the
+ * transport (each path or unit at most once), overlaid with what earlier tasks
+ * did (apply mode) or would do (check mode). Modules read it as `Facts`, so a
+ * later task in check mode plans against the predicted state, not the old one.
+ */
+import { posix } from 'node:path';
+import type { Facts, Op, PathState, ServiceState } from '../modules/types.ts';
+import type { Transport } from '../transport/types.ts';
+import { shq } from '../core/shell.ts';
+import { FleetError } from '../errors/fleet-error.ts';
+
+export interface StateViewOptions {
+  become: boolean;
+  becomeUser?: string;
+  /** The remote user name, for the owner of files created in check mode. */
+  user: string;
+}
+
+const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+
+export function unitFileName(name: string): string {
+  return /\.(service|socket|timer|mount|target|path|slice|scope|automount|swap)$/.test(name) ? name : `${name}.service`;
+}
+
+export function isUnitPath(path: string): boolean {
+  return UNIT_DIRS.some((d) => path === d || path.startsWith(d + '/'));
+}
+
+export class StateView implements Facts {
+  private readonly paths = new Map<string, PathState>();
+  private readonly services = new Map<string, ServiceState>();
+  /** Check mode: unit files written by simulated ops and loaded by a simulated daemon-reload. */
+  private readonly predictedUnits = new Set<string>();
+  private pendingUnitWrites = new Set<string>();
+
+  constructor(
+    private readonly transport: Transport,
+    private options: StateViewOptions,
+  ) {}
+
+  setBecome(become: boolean, becomeUser?: string): void {
+    this.options = { ...this.options, become, becomeUser };
+  }
+
+  async path(path: string): Promise<PathState> {
+    const cached = this.paths.get(path);
+    if (cached) return cached;
+    const state = await this.transport.read(path, {
+      become: this.options.become,
+      becomeUser: this.options.becomeUser,
+    });
+    this.paths.set(path, state);
+    return state;
+  }
+
+  /** Record a state known without reading (e.g. the metadata returned by a write). */
+  remember(path: string, state: PathState): void {
+    this.paths.set(path, state);
+  }
+
+  async service(name: string): Promise<ServiceState> {
+    const unit = unitFileName(name);
+    const cached = this.services.get(unit);
+    if (cached) return cached;
+    const r = await this.transport.exec(
+      `systemctl show ${shq(unit)} -p LoadState -p ActiveState -p UnitFileState`,
+      { become: this.options.become, becomeUser: this.options.becomeUser, timeoutMs: 30_000 },
+    );
+    if (r.code !== 0) {
+      throw new FleetError('E_REMOTE', `systemctl show ${unit} failed: ${r.stderr.toString().trim() || `exit ${r.code}`}`);
+    }
+    const kv = parseKeyValues(r.stdout.toString());
+    let state: ServiceState = {
+      name: unit,
+      load: kv.LoadState ?? 'not-found',
+      active: kv.ActiveState ?? 'inactive',
+      enabled: kv.UnitFileState ?? '',
+    };
+    if (state.load === 'not-found' && this.predictedUnits.has(unit)) {
+      state = { name: unit, load: 'loaded', active: 'inactive', enabled: 'disabled' };
+    }
+    this.services.set(unit, state);
+    return state;
+  }
+
+  /** Forget everything (after a command ran: it may have changed anything). */
+  invalidate(): void {
+    this.paths.clear();
+    this.services.clear();
+  }
+
+  forgetService(name: string): void {
+    this.services.delete(unitFileName(name));
+  }
+
+  forgetPath(path: string): void {
+    for (const p of [...this.paths.keys()]) {
+      if (p === path || p.startsWith(path.endsWith('/') ? path : path + '/')) this.paths.delete(p);
+    }
+  }
+
+  /**
+   * Predict the effect of an op (check mode), or record the known effect of an
+   * applied one. Returns nothing: the new state is kept in the view.
+   */
+  async simulate(op: Op): Promise<void> {
+    switch (op.op) {
+      case 'write': {
+        const prev = await this.path(op.path);
+        const meta = prev.kind === 'absent' ? undefined : prev.meta;
+        this.paths.set(op.path, {
+          kind: 'file',
+          content: op.content,
+          meta: {
+            mode: op.mode ?? meta?.mode ?? 0o644,
+            owner: op.owner ?? meta?.owner ?? this.ownerName(),
+            group: op.group ?? meta?.group ?? this.ownerName(),
+            uid: meta?.uid ?? -1,
+            gid: meta?.gid ?? -1,
+          },
+        });
+        if (isUnitPath(op.path)) this.pendingUnitWrites.add(posix.basename(op.path));
+        return;
+      }
+      case 'mkdir': {
+        const chain = op.parents ? await this.missingAncestors(op.path) : [op.path];
+        for (const p of chain) {
+          this.paths.set(p, {
+            kind: 'directory',
+            meta: {
+              mode: p === op.path && op.mode !== undefined ? op.mode : 0o755,
+              owner: (p === op.path && op.owner) || this.ownerName(),
+              group: (p === op.path && op.group) || this.ownerName(),
+              uid: -1,
+              gid: -1,
+            },
+          });
+        }
+        return;
+      }
+      case 'remove':
+        this.forgetPath(op.path);
+        this.paths.set(op.path, { kind: 'absent' });
+        return;
+      case 'attrs': {
+        const prev = await this.path(op.path);
+        if (prev.kind === 'absent') return;
+        const meta = {
+          ...prev.meta,
+          ...(op.mode !== undefined ? { mode: op.mode } : {}),
+          ...(op.owner !== undefined ? { owner: op.owner } : {}),
+          ...(op.group !== undefined ? { group: op.group } : {}),
+        };
+        this.paths.set(op.path, { ...prev, meta } as PathState);
+        return;
+      }
+      case 'systemctl': {
+        const s = { ...(await this.service(op.unit)) };
+        switch (op.action) {
+          case 'start': case 'restart': case 'reload': s.active = 'active'; break;
+          case 'stop': s.active = 'inactive'; break;
+          case 'enable': s.enabled = 'enabled'; break;
+          case 'disable': s.enabled = 'disabled'; break;
+          case 'mask': s.enabled = 'masked'; s.load = 'masked'; s.active = s.active === 'active' ? 'active' : 'inactive'; break;
+          case 'unmask': s.enabled = 'disabled'; s.load = 'loaded'; break;
+          case 'reset-failed': if (s.active === 'failed') s.active = 'inactive'; break;
+        }
+        this.services.set(unitFileName(op.unit), s);
+        return;
+      }
+      case 'daemon-reload':
+        for (const unit of this.pendingUnitWrites) {
+          this.predictedUnits.add(unit);
+          const s = this.services.get(unit);
+          if (s && s.load === 'not-found') this.services.set(unit, { name: unit, load: 'loaded', active: 'inactive', enabled: 'disabled' });
+        }
+        this.pendingUnitWrites = new Set();
+        return;
+      case 'exec':
+      case 'wait_for':
+        return;
+    }
+  }
+
+  /** The path and its missing ancestors, topmost first. */
+  async missingAncestors(path: string): Promise<string[]> {
+    const chain: string[] = [];
+    let p = path;
+    while (p !== '/' && p !== '.') {
+      const st = await this.path(p);
+      if (st.kind !== 'absent') break;
+      chain.unshift(p);
+      p = posix.dirname(p);
+    }
+    return chain;
+  }
+
+  private ownerName(): string {
+    return this.options.become ? (this.options.becomeUser ?? 'root') : this.options.user;
+  }
+}
+
+export function parseKeyValues(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const i = line.indexOf('=');
+    if (i > 0) out[line.slice(0, i)] = line.slice(i + 1).trim();
+  }
+  return out;
+}

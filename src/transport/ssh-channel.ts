@@ -1,0 +1,131 @@
+/**
+ * One command on an ssh2 exec channel: Buffers in and out, output capped per
+ * stream, a controller-side deadline, and a lost connection reported as such.
+ */
+import type { Client, ClientChannel } from 'ssh2';
+import { FleetError } from '../errors/fleet-error.ts';
+
+export interface ChannelRunOptions {
+  /** Written to stdin in order, then stdin is closed. */
+  stdin: Buffer[];
+  /** Keep at most this many bytes per stream; Infinity keeps all. */
+  maxOutputBytes: number;
+  /** Close the channel and report a timeout after this long (controller side). */
+  deadlineMs?: number;
+}
+
+export interface ChannelRunResult {
+  code: number | null;
+  signal?: string;
+  stdout: Buffer;
+  stderr: Buffer;
+  truncated: boolean;
+  /** The controller-side deadline fired and the channel was closed. */
+  deadlineHit: boolean;
+  elapsedMs: number;
+}
+
+/** Collects a stream up to a byte limit, counting the rest. */
+class Capped {
+  private chunks: Buffer[] = [];
+  private kept = 0;
+  total = 0;
+  constructor(private readonly limit: number) {}
+  push(chunk: Buffer): void {
+    this.total += chunk.length;
+    const room = this.limit - this.kept;
+    if (room <= 0) return;
+    const part = chunk.length <= room ? chunk : chunk.subarray(0, room);
+    this.chunks.push(part);
+    this.kept += part.length;
+  }
+  get truncated(): boolean {
+    return this.total > this.kept;
+  }
+  buffer(): Buffer {
+    return Buffer.concat(this.chunks, this.kept);
+  }
+}
+
+/**
+ * Run `command` on a new exec channel. `isDead()` tells whether the
+ * connection is gone; a channel that ends while it is gone rejects with
+ * E_UNREACHABLE (`lost` builds that error).
+ */
+export function runChannel(
+  client: Client,
+  command: string,
+  options: ChannelRunOptions,
+  lost: (reason: string) => FleetError,
+  isDead: () => boolean,
+): Promise<ChannelRunResult> {
+  const started = Date.now();
+  return new Promise<ChannelRunResult>((resolve, reject) => {
+    let settled = false;
+    let timer: NodeJS.Timeout | undefined;
+    const out = new Capped(options.maxOutputBytes);
+    const err = new Capped(options.maxOutputBytes);
+    let code: number | null = null;
+    let signal: string | undefined;
+
+    const finish = (deadlineHit: boolean): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      resolve({
+        code: deadlineHit ? null : code,
+        ...(signal && !deadlineHit ? { signal } : {}),
+        stdout: out.buffer(),
+        stderr: err.buffer(),
+        truncated: out.truncated || err.truncated,
+        deadlineHit,
+        elapsedMs: Date.now() - started,
+      });
+    };
+    const fail = (e: FleetError): void => {
+      if (settled) return;
+      settled = true;
+      if (timer) clearTimeout(timer);
+      reject(e);
+    };
+
+    const onChannel = (e: Error | undefined, channel: ClientChannel): void => {
+      if (e) {
+        fail(isDead() ? lost(`connection lost: ${e.message}`) : new FleetError('E_REMOTE', `cannot start a command: ${e.message}`, { cause: e }));
+        return;
+      }
+      if (options.deadlineMs !== undefined) {
+        timer = setTimeout(() => {
+          try {
+            channel.close();
+          } catch {
+            /* already closed */
+          }
+          finish(true);
+        }, options.deadlineMs);
+      }
+      channel.on('data', (chunk: Buffer) => out.push(chunk));
+      channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
+      channel.on('exit', (c: number | null, s?: string) => {
+        code = typeof c === 'number' ? c : null;
+        if (typeof s === 'string') signal = s;
+      });
+      // Errors on a live connection (e.g. stdin not read by a finished command) end with 'close'.
+      channel.on('error', (e: Error) => {
+        if (isDead()) fail(lost(`connection lost: ${e.message}`));
+      });
+      channel.on('close', () => {
+        if (isDead()) fail(lost('connection lost while a command was running'));
+        else finish(false);
+      });
+      for (const chunk of options.stdin) if (chunk.length > 0) channel.write(chunk);
+      channel.end();
+    };
+
+    try {
+      client.exec(command, onChannel);
+    } catch (e) {
+      fail(lost(`connection lost: ${(e as Error).message}`));
+    }
+  });
+}
