@@ -30,6 +30,15 @@ export function isText(buf: Buffer): boolean {
   }
 }
 
+/** Drop the `Index:` and `===` header lines and the empty header tabs of `diff`'s output. */
+function cleanPatch(patch: string): string {
+  return patch
+    .split('\n')
+    .filter((l) => !l.startsWith('Index: ') && !/^=+$/.test(l))
+    .map((l) => (l.startsWith('--- ') || l.startsWith('+++ ') ? l.replace(/\t$/, '') : l))
+    .join('\n');
+}
+
 /** A unified diff between two contents of one path. */
 export function fileDiff(path: string, before: PathState, after: PathState): FileDiff {
   const d: FileDiff = { path, before: before.kind, after: after.kind };
@@ -38,7 +47,7 @@ export function fileDiff(path: string, before: PathState, after: PathState): Fil
   if (before.kind === 'file' || after.kind === 'file') {
     if (!b.equals(a) || before.kind !== after.kind) {
       if (isText(b) && isText(a) && b.length + a.length <= MAX_DIFF_INPUT) {
-        d.unified = createTwoFilesPatch(
+        d.unified = cleanPatch(createTwoFilesPatch(
           before.kind === 'file' ? path : '/dev/null',
           after.kind === 'file' ? path : '/dev/null',
           b.toString('utf8'),
@@ -46,7 +55,7 @@ export function fileDiff(path: string, before: PathState, after: PathState): Fil
           '',
           '',
           { context: 3 },
-        );
+        ));
       } else {
         d.binary = { beforeBytes: b.length, afterBytes: a.length };
       }

@@ -165,7 +165,9 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
       }
       if (pc.journal && out.execSeqs.length) {
         for (const seq of out.execSeqs) {
-          await markDone({ host: target.name, journal: pc.journal }, seq, !out.failed, out.changed);
+          // A command that failed is taken to have changed nothing (Ansible's view): give it
+          // `rollback:` when it can fail half-way.
+          await markDone({ host: target.name, journal: pc.journal }, seq, !out.failed, out.changed && !out.failed);
         }
       }
       mergeEffects(effects, out.effects);

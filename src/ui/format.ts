@@ -44,7 +44,7 @@ export function formatDiff(p: Paint, d: FileDiff, indent = '    '): string[] {
   if (d.attrs) out.push(indent + `  attributes: ${d.attrs.before} -> ${d.attrs.after}`);
   if (d.binary) out.push(indent + `  binary content: ${d.binary.beforeBytes} -> ${d.binary.afterBytes} bytes`);
   if (d.unified) {
-    for (const line of d.unified.split('\n').slice(2)) {
+    for (const line of d.unified.split('\n')) {
       if (line === '' || line.startsWith('\\')) continue;
       const colored = line.startsWith('+++') || line.startsWith('---') ? p.bold(line)
         : line.startsWith('+') ? p.green(line)

@@ -2,7 +2,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { loadPlaybook } from '../../playbook/index.ts';
 import { loadInventory, selectHosts } from '../../inventory/index.ts';
-import { modules } from '../../modules/index.ts';
+import { modules, getModule } from '../../modules/index.ts';
 import { runPlaybook } from '../../executor/run.ts';
 import { resolveStateDir } from '../../journal/state-dir.ts';
 import { exitCodeForResult } from '../exit-codes.ts';
@@ -39,7 +39,7 @@ type Args = ArgumentsCamelCase<{
 const splitTags = (t: string[]) => t.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 export async function handler(argv: Args): Promise<number> {
-  const playbook = await loadPlaybook(argv.playbook, { modules });
+  const playbook = await loadPlaybook(argv.playbook, { modules, resolveModule: getModule });
   const inventory = await loadInventory(argv.inventory);
   const extraVars = parseExtraVars(argv.extraVars);
   if (argv.limit) selectHosts(inventory, argv.limit);

@@ -2,7 +2,7 @@
 import type { Argv, ArgumentsCamelCase } from 'yargs';
 import { validatePlaybook, loadPlaybook } from '../../playbook/index.ts';
 import { loadInventory, selectHosts } from '../../inventory/index.ts';
-import { modules } from '../../modules/index.ts';
+import { modules, getModule } from '../../modules/index.ts';
 import { readInputFile } from '../../core/read-input.ts';
 import { EXIT } from '../exit-codes.ts';
 
@@ -15,10 +15,10 @@ export const builder = (y: Argv) =>
 
 export async function handler(argv: ArgumentsCamelCase<{ playbook: string; inventory?: string }>): Promise<number> {
   const text = await readInputFile(argv.playbook, 'playbook');
-  const errors = validatePlaybook(text, argv.playbook, { modules });
+  const errors = validatePlaybook(text, argv.playbook, { modules, resolveModule: getModule });
   for (const e of errors) process.stderr.write(`error: ${e.describe()}\n`);
   if (errors.length) return EXIT.badInput;
-  const pb = await loadPlaybook(argv.playbook, { modules });
+  const pb = await loadPlaybook(argv.playbook, { modules, resolveModule: getModule });
   if (argv.inventory) {
     const inv = await loadInventory(argv.inventory);
     for (const play of pb.plays) selectHosts(inv, play.hosts);

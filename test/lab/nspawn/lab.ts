@@ -111,7 +111,7 @@ export async function createSystemdLab(options: SystemdLabOptions): Promise<Syst
     await downLab(stale);
   }
   // Bridge and cgroups are named after the lab: a live lab of that name elsewhere must not be touched.
-  const busy = labCgroupDirs(options.name).flatMap((c) => cgroupPids(c));
+  const busy = [...new Set(labCgroupDirs(options.name).flatMap((c) => cgroupPids(c)))];
   const ports = await bridgePorts(bridgeName(options.name));
   if (busy.length > 0 || ports.length > 0) {
     throw new FleetError('E_LOCKED', `an nspawn lab named ${options.name} is running (processes ${busy.join(' ') || '-'}, ` +
