@@ -18,13 +18,17 @@ export const freeGate: Gate = {
 
 export class LockstepGate implements Gate {
   private readonly active: Set<string>;
+  /** Position of each host in the batch: released hosts are reported in this order. */
+  private readonly rank: Map<string, number>;
   private readonly waiting = new Map<string, { order: number; release: () => void }>();
 
   constructor(
     hosts: Iterable<string>,
     private readonly onRelease?: (order: number, hosts: string[]) => void,
   ) {
-    this.active = new Set(hosts);
+    const list = [...hosts];
+    this.active = new Set(list);
+    this.rank = new Map(list.map((h, i) => [h, i]));
   }
 
   enter(host: string, order: number): Promise<void> {
@@ -47,6 +51,7 @@ export class LockstepGate implements Gate {
     for (const w of this.waiting.values()) min = Math.min(min, w.order);
     const go: string[] = [];
     for (const [h, w] of this.waiting) if (w.order === min) go.push(h);
+    go.sort((a, b) => (this.rank.get(a) ?? 0) - (this.rank.get(b) ?? 0));
     this.onRelease?.(min, go);
     for (const h of go) {
       const w = this.waiting.get(h)!;

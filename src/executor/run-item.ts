@@ -8,7 +8,7 @@ import type { Task } from '../playbook/types.ts';
 import type { TaskEffects } from '../events/types.ts';
 import { emptyEffects } from '../events/types.ts';
 import { FleetError } from '../errors/fleet-error.ts';
-import { renderDeep } from '../template/index.ts';
+import { renderDeep, renderString } from '../template/index.ts';
 import { UNKNOWN_RESULT } from './unknown-result.ts';
 import { describeOp, mergeEffects } from './describe.ts';
 import { applyOp, probeOp, type ApplyContext, type OpOutcome } from './apply-op.ts';
@@ -90,6 +90,10 @@ export async function runItem(ctx: ItemContext): Promise<ItemOutcome> {
     out.result.failed = true;
     out.result.msg = plan.fail;
     return out;
+  }
+  if (ctx.task.rollback !== undefined) {
+    const undo = String(renderString(ctx.task.rollback, ctx.vars, { task: ctx.task.name, location: ctx.task.location }));
+    for (const op of plan.ops) if (op.op === 'exec') op.rollback = undo;
   }
   const runsForReal = !ctx.check || ctx.task.checkMode === false;
   const defer = (ctx.module.kind === 'action' || ctx.module.kind === 'probe') && !runsForReal;

@@ -10,6 +10,9 @@ import type { Play, Task, TaskNode } from '../playbook/types.ts';
 import { taskSelected } from '../playbook/index.ts';
 import { evaluateCondition, UnknownValueError } from '../expr/index.ts';
 import type { HostRun } from './host-run.ts';
+import { taskVars } from './host-run.ts';
+import { isFleetError } from '../errors/fleet-error.ts';
+import { emptyEffects } from '../events/types.ts';
 import type { PlayContext } from './play-context.ts';
 import { runTask, type TaskOutcome } from './run-task.ts';
 import { LockstepGate, freeGate, type Gate } from './lockstep.ts';
@@ -117,13 +120,22 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
         }
         // a block
         let enter = true;
+        const inner = [...scoped, node.vars];
         try {
-          enter = node.when.every((c) => evaluateCondition(c, { ...host.inventory.vars, ...play.vars, ...host.facts, ...pc.layers.magic, ...pc.layers.extraVars }));
+          // the same variables a task in the block sees (inventory_hostname, block vars...)
+          const vars = taskVars(host, pc.layers, inner);
+          enter = node.when.every((c) => evaluateCondition(c, vars));
         } catch (e) {
-          if (!(e instanceof UnknownValueError)) throw e;
+          if (!(e instanceof UnknownValueError)) {
+            // a broken condition fails this host, not the whole run
+            const out: TaskOutcome = { status: 'failed', msg: isFleetError(e) ? e.describe() : String(e), effects: emptyEffects() };
+            pc.emit({ kind: 'host-task', host: host.name, task: node.name, status: 'failed', msg: out.msg!, effects: out.effects, check: pc.check, handler: false, durationMs: 0, noLog: node.noLog });
+            countOutcome(host, out);
+            if (play.anyErrorsFatal) abort = true;
+            return false;
+          }
         }
         if (!enter) continue;
-        const inner = [...scoped, node.vars];
         let ok = await runNodes(host, node.block, inner);
         if (!ok && !host.unreachable && node.rescue.length) {
           ok = await runNodes(host, node.rescue, inner);
@@ -149,10 +161,7 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
         // handlers
         for (const h of play.handlers) {
           const wanted = host.notified.has(h.name) || h.listen.some((l) => host.notified.has(l));
-          if (!wanted) {
-            // keep the lockstep: pass the handler's slot without running it
-            continue;
-          }
+          if (!wanted || host.unreachable || (host.failed && !opts.forceHandlers)) continue;
           host.notified.delete(h.name);
           for (const l of h.listen) host.notified.delete(l);
           const out = await runOne(host, h, [], true);

@@ -79,9 +79,17 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
   const vars = taskVars(host, pc.layers, scoped);
   const where = { task: task.name, location: task.location };
   try {
-    if (!conditionsHold(task.when, vars)) return { status: 'skipped', effects: emptyEffects(), registered: { changed: false, skipped: true, skip_reason: 'Conditional result was False' } };
+    if (!conditionsHold(task.when, vars)) {
+      // A skipped task still registers (Ansible): `r is skipped` must work after it.
+      const registered = { changed: false, skipped: true, skip_reason: 'Conditional result was False' };
+      if (task.register) host.facts[task.register] = registered;
+      return { status: 'skipped', effects: emptyEffects(), registered };
+    }
   } catch (e) {
-    if (e instanceof UnknownValueError) return unknownOutcome(task, `unknown until run: the condition depends on a result check mode cannot know (${e.message})`);
+    if (e instanceof UnknownValueError) {
+      if (task.register) host.facts[task.register] = UNKNOWN_RESULT;
+      return unknownOutcome(task, `unknown until run: the condition depends on a result check mode cannot know (${e.message})`);
+    }
     return failOutcome(task, e);
   }
 
@@ -90,7 +98,10 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
   try {
     if (task.loop !== undefined) {
       const l = typeof task.loop === 'string' ? renderString(task.loop, vars, where) : renderDeep(task.loop, vars, where);
-      if (isUnknown(l)) return unknownOutcome(task, 'unknown until run: the loop depends on a result check mode cannot know');
+      if (isUnknown(l)) {
+        if (task.register) host.facts[task.register] = UNKNOWN_RESULT;
+        return unknownOutcome(task, 'unknown until run: the loop depends on a result check mode cannot know');
+      }
       if (!Array.isArray(l)) throw new FleetError('E_VALIDATION', `loop must be a list, got ${typeof l}`, { location: task.location });
       items = l;
     }
@@ -173,14 +184,13 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
       mergeEffects(effects, out.effects);
       if (out.unknown) anyUnknown = true;
       if (out.setFacts) setFacts = { ...setFacts, ...out.setFacts };
-      if (items) results.push(isUnknown(out.result) ? out.result : { ...out.result, [task.loopVar]: item });
+      results.push(!items || isUnknown(out.result) ? out.result : { ...out.result, [task.loopVar]: item });
       anyChanged ||= out.changed;
       if (out.msg !== undefined) lastMsg = out.msg;
       if (out.failed) {
         failedMsg = items ? `item ${itemLabel(item)}: ${out.msg ?? 'failed'}` : out.msg ?? 'failed';
         if (!items) break;
       }
-      if (!items) results.push(out.result);
     }
 
     const registered = items

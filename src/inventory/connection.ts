@@ -41,18 +41,38 @@ const jump = z.string().refine((s) => {
   return !!m && (m[1] === undefined || (Number(m[1]) >= 1 && Number(m[1]) <= 65535));
 });
 
-/** `-o ProxyJump=X`, `-oProxyJump=X` or `-J X`; '' or ProxyJump=none → no jump. */
+/**
+ * Options of `ansible_ssh_common_args` that fleet reads or may safely ignore:
+ * ProxyJump (`-o ProxyJump=X`, `-oProxyJump=X`, `-J X`) becomes the jump host;
+ * host-key options are ignored because fleet always checks host keys strictly
+ * against `--known-hosts` (it never turns checking off); anything else is an
+ * error rather than silently not doing what the inventory asks.
+ */
+const IGNORED_SSH_OPTIONS = new Set(['stricthostkeychecking', 'userknownhostsfile', 'globalknownhostsfile', 'loglevel', 'serveraliveinterval', 'serveralivecountmax', 'connecttimeout', 'controlmaster', 'controlpersist', 'controlpath', 'identitiesonly']);
+
+/** The jump host named by `ansible_ssh_common_args` ('' or ProxyJump=none → none). */
 export function parseSshCommonArgs(args: string): string | undefined {
   const tokens = args.trim().split(/\s+/).filter(Boolean).map((t) => t.replace(/^(['"])(.*)\1$/, '$2'));
-  if (tokens.length === 0) return undefined;
   let value: string | undefined;
-  if (tokens.length === 2 && tokens[0] === '-o' && /^ProxyJump=/i.test(tokens[1])) value = tokens[1].slice(10);
-  else if (tokens.length === 1 && /^-oProxyJump=/i.test(tokens[0])) value = tokens[0].slice(12);
-  else if (tokens.length === 2 && tokens[0] === '-J') value = tokens[1];
-  if (value === undefined) {
-    throw new Error(`only '-o ProxyJump=HOST' or '-J HOST' is supported, got '${args}'`);
+  const unsupported = () => new Error(`only '-o ProxyJump=HOST', '-J HOST' and host-key options (ignored: fleet always checks host keys) are supported, got '${args}'`);
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    let opt: string | undefined;
+    if (t === '-o') opt = tokens[++i];
+    else if (t.startsWith('-o')) opt = t.slice(2);
+    else if (t === '-J') {
+      value = tokens[++i];
+      if (value === undefined) throw unsupported();
+      continue;
+    } else throw unsupported();
+    if (opt === undefined) throw unsupported();
+    const eq = opt.indexOf('=');
+    if (eq <= 0) throw unsupported();
+    const key = opt.slice(0, eq).toLowerCase();
+    if (key === 'proxyjump') value = opt.slice(eq + 1);
+    else if (!IGNORED_SSH_OPTIONS.has(key)) throw unsupported();
   }
-  if (value === '' || value.toLowerCase() === 'none') return undefined;
+  if (value === undefined || value === '' || value.toLowerCase() === 'none') return undefined;
   return value;
 }
 

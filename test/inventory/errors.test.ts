@@ -43,7 +43,7 @@ test('two spellings with different values in one block', () => {
   parseError(yaml('all:', '  hosts:', '    a:', '      address: 10.0.0.1', '      ansible_host: 10.0.0.2'), 'E_INVENTORY', 5, 7, /both 'address' and 'ansible_host'/);
 });
 
-test('ansible_ssh_common_args: only ProxyJump forms', () => {
+test('ansible_ssh_common_args: ProxyJump forms, host-key options ignored, others refused', () => {
   const ok = (args: string) =>
     parseInventory(yaml('all:', '  hosts:', `    a: { ansible_ssh_common_args: "${args}" }`), 'i.yml').hosts[0].connection.jumpHost;
   assert.equal(ok('-o ProxyJump=admin@bastion:2222'), 'admin@bastion:2222');
@@ -52,9 +52,11 @@ test('ansible_ssh_common_args: only ProxyJump forms', () => {
   assert.equal(ok("-o 'ProxyJump=[fd00::1]:22'"), '[fd00::1]:22');
   assert.equal(ok(''), undefined);
   assert.equal(ok('-o ProxyJump=none'), undefined);
+  assert.equal(ok('-o StrictHostKeyChecking=no'), undefined);
+  assert.equal(ok('-o UserKnownHostsFile=/x/known_hosts -o StrictHostKeyChecking=yes -J b'), 'b');
   const e = parseError(
-    yaml('all:', '  hosts:', '    a:', '      ansible_ssh_common_args: -o StrictHostKeyChecking=no'),
-    'E_INVENTORY', 4, 32, /only '-o ProxyJump=HOST' or '-J HOST' is supported/,
+    yaml('all:', '  hosts:', '    a:', '      ansible_ssh_common_args: -o Compression=yes'),
+    'E_INVENTORY', 4, 32, /only '-o ProxyJump=HOST', '-J HOST' and host-key options/,
   );
   assert.match(e.hint ?? '', /jump_host/);
   parseError(yaml('all:', '  hosts:', '    a: { ansible_ssh_common_args: "-o ProxyCommand=\\"ssh -W %h:%p b\\"" }'), 'E_INVENTORY', 3, 35, /ProxyJump/);
