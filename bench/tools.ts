@@ -6,13 +6,20 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { FleetError } from '../src/errors/fleet-error.ts';
 import { ANSIBLE_CFG, ANSIBLE_PLAYBOOK, FLEET_PLAYBOOK, REPO_DIR, TASKS, taskTag } from './scenario.ts';
 
-export type ToolName = 'fleet-apply' | 'fleet-check' | 'ansible-apply' | 'ansible-check' | 'floor';
+export type ToolName =
+  | 'fleet-apply' | 'fleet-check'
+  | 'fleet-compiled-apply' | 'fleet-compiled-check'
+  | 'ansible-apply' | 'ansible-check'
+  | 'floor';
 
 export const TOOL_LABELS: Record<ToolName, string> = {
   'fleet-apply': 'fleet apply',
   'fleet-check': 'fleet --check',
+  'fleet-compiled-apply': 'fleet apply (tsc build)',
+  'fleet-compiled-check': 'fleet --check (tsc build)',
   'ansible-apply': 'ansible-playbook',
   'ansible-check': 'ansible-playbook --check',
   floor: 'floor (ssh2, plain commands)',
@@ -20,6 +27,10 @@ export const TOOL_LABELS: Record<ToolName, string> = {
 
 export function isCheck(tool: ToolName): boolean {
   return tool.endsWith('-check');
+}
+
+export function isFleet(tool: ToolName): boolean {
+  return tool.startsWith('fleet-');
 }
 
 export interface LabRef {
@@ -42,6 +53,8 @@ export interface RunScope {
   steps?: number;
   /** Scratch directory for this run (fleet's state dir, Ansible's control sockets and temp files). */
   scratch: string;
+  /** Entry script of the tsc build (startup.ts buildCompiled), for the fleet-compiled-* tools. */
+  compiledEntry?: string;
 }
 
 const BASE_ENV: NodeJS.ProcessEnv = {
@@ -66,10 +79,12 @@ export function scratchDir(): string {
 
 export function invocation(tool: ToolName, lab: LabRef, scope: RunScope): Invocation {
   const check = isCheck(tool) ? ['--check'] : [];
-  if (tool === 'fleet-apply' || tool === 'fleet-check') {
+  if (isFleet(tool)) {
+    const compiled = tool.startsWith('fleet-compiled-');
+    if (compiled && !scope.compiledEntry) throw new FleetError('E_USAGE', `bench: ${tool} needs the tsc build`);
     return {
       argv: [
-        process.execPath, join(REPO_DIR, 'bin/fleet.js'), 'run', FLEET_PLAYBOOK, '-i', lab.inventoryPath,
+        process.execPath, compiled ? scope.compiledEntry! : join(REPO_DIR, 'bin/fleet.js'), 'run', FLEET_PLAYBOOK, '-i', lab.inventoryPath,
         '--known-hosts', lab.knownHostsPath, '--output', 'json', '--state-dir', join(scope.scratch, 'state'),
         '--forks', String(scope.forks), ...check, ...tags(scope.steps), ...(scope.limit ? ['--limit', scope.limit] : []),
       ],
@@ -129,7 +144,7 @@ function tail(text: string, lines = 8): string {
 
 /** Did the run finish the scenario on all `hosts` hosts? Judged from exit code and output. */
 export function judge(tool: ToolName, code: number | null, stdout: string, stderr: string, hosts: number): ToolOutcome {
-  if (tool === 'fleet-apply' || tool === 'fleet-check') {
+  if (isFleet(tool)) {
     const events = stdout.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as FleetEvent);
     const end = events.find((e) => e.kind === 'run-end');
     const bad = Object.entries(end?.recap ?? {}).filter(([, r]) => r.state !== 'ok' || r.failed > 0 || r.unreachable > 0);
