@@ -10,7 +10,7 @@ import type { InventoryHost } from '../inventory/types.ts';
 import type { Transport } from '../transport/types.ts';
 import type { EventSink } from '../events/types.ts';
 import type { RunJournal } from '../journal/journal.ts';
-import { FleetError } from '../errors/fleet-error.ts';
+import { FleetError, isFleetError } from '../errors/fleet-error.ts';
 import { evaluateCondition } from '../expr/index.ts';
 import { renderTemplate } from '../template/index.ts';
 import { readInputFile } from '../core/read-input.ts';
@@ -53,13 +53,24 @@ export function makeConnect(connector: Connector): (host: HostRun) => Promise<Ho
         },
         (e: unknown) => {
           pending.delete(host.name);
-          throw e;
+          throw asUnreachable(host.name, e);
         },
       );
       pending.set(host.name, p);
     }
     return p;
   };
+}
+
+/**
+ * A host fleet cannot open a session to is unreachable, whatever the reason:
+ * refused or timed out (E_UNREACHABLE), a rejected host key (E_HOST_KEY_*) or
+ * failed SSH authentication (E_AUTH). The original message and hint are kept.
+ */
+function asUnreachable(name: string, e: unknown): unknown {
+  if (!isFleetError(e) || e.code === 'E_UNREACHABLE') return e;
+  if (e.code !== 'E_AUTH' && !e.code.startsWith('E_HOST_KEY')) return e;
+  return new FleetError('E_UNREACHABLE', e.message, { cause: e, host: e.host ?? name, ...(e.hint ? { hint: e.hint } : {}) });
 }
 
 /** Local lookup of templates and files: <playbook dir>/templates|files, the playbook dir, and its parent's. */

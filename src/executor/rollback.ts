@@ -79,6 +79,8 @@ export async function rollbackHost(o: RollbackOptions): Promise<RollbackStatus> 
   let reload = false;
   let restoredFiles = false;
   const anyBecome = intents.some((i) => i.become);
+  /** Check mode: the state each restore would leave, for the older steps after it. */
+  const predicted = new Map<string, PathState>();
 
   try {
     for (const it of intents) {
@@ -116,7 +118,7 @@ export async function rollbackHost(o: RollbackOptions): Promise<RollbackStatus> 
         continue;
       }
       if (u.kind !== 'path') continue;
-      const current = await transport.read(u.path, sudo);
+      const current = (check && predictedState(predicted, u.path)) || (await transport.read(u.path, sudo));
       const content = u.before.kind === 'file' ? await journal.getBlob(u.before.blob) : undefined;
       if (sameAsStored(current, u.before, content)) {
         emit({ kind: 'rollback-step', host, description: `${u.path} is already as before`, status: 'skipped' });
@@ -133,6 +135,9 @@ export async function rollbackHost(o: RollbackOptions): Promise<RollbackStatus> 
       if (isUnitPath(u.path)) reload = true;
       restoredFiles = true;
       if (check) {
+        // later (older) steps are checked against what this one would leave
+        for (const p of [...predicted.keys()]) if (p.startsWith(u.path + '/')) predicted.delete(p);
+        predicted.set(u.path, target);
         emit({ kind: 'rollback-step', host, description: `restore ${u.path}`, status: 'planned', effects: fx });
         continue;
       }
@@ -195,6 +200,17 @@ export async function rollbackHost(o: RollbackOptions): Promise<RollbackStatus> 
     if (!check) await journal.append(host, { t: 'status', state: 'failed-to-rollback', msg, time: new Date().toISOString() }).catch(() => undefined);
     return fail(msg);
   }
+}
+
+/** Check mode: the predicted state of a path, if a planned restore decided it (or removed an ancestor). */
+function predictedState(predicted: Map<string, PathState>, path: string): PathState | undefined {
+  const hit = predicted.get(path);
+  if (hit) return hit;
+  for (let p = path; p.lastIndexOf('/') > 0; ) {
+    p = p.slice(0, p.lastIndexOf('/'));
+    if (predicted.get(p)?.kind === 'absent') return { kind: 'absent' };
+  }
+  return undefined;
 }
 
 function storedToState(stored: StoredPath, content?: Buffer): PathState {

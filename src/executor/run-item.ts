@@ -95,7 +95,9 @@ export async function runItem(ctx: ItemContext): Promise<ItemOutcome> {
     const undo = String(renderString(ctx.task.rollback, ctx.vars, { task: ctx.task.name, location: ctx.task.location }));
     for (const op of plan.ops) if (op.op === 'exec') op.rollback = undo;
   }
-  const runsForReal = !ctx.check || ctx.task.checkMode === false;
+  // check_mode: false runs a read-only probe in check mode, but only while the host is
+  // still as it really is: after predicted changes its answer could differ from the run's.
+  const runsForReal = !ctx.check || (ctx.task.checkMode === false && ctx.view.predicted === 0);
   const defer = (ctx.module.kind === 'action' || ctx.module.kind === 'probe') && !runsForReal;
   for (const op of plan.ops) {
     mergeEffects(out.effects, await describeOp(op, ctx.view, ctx.owner));
@@ -139,7 +141,9 @@ export async function runItem(ctx: ItemContext): Promise<ItemOutcome> {
   if (defer && plan.ops.length > 0) {
     out.unknown = true;
     out.result = UNKNOWN_RESULT;
-    out.msg = ctx.module.kind === 'action' ? 'would run' : 'would wait';
+    out.msg = ctx.task.checkMode === false
+      ? 'unknown until run: earlier tasks would change this host, so probing it now would not tell'
+      : ctx.module.kind === 'action' ? 'would run' : 'would wait';
     return out;
   }
   out.result.changed = out.changed;

@@ -203,7 +203,7 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
       return { status: 'failed', msg: failedMsg, effects, registered };
     }
     if (anyChanged) for (const n of task.notify) host.notified.add(n);
-    const status: TaskStatus = anyChanged ? 'changed' : 'ok';
+    const status: TaskStatus = anyUnknown && task.checkMode === false ? 'unknown' : anyChanged ? 'changed' : 'ok';
     return { status, ...(lastMsg !== undefined ? { msg: lastMsg } : {}), effects, registered, setFacts };
   } catch (e) {
     if (e instanceof UnknownValueError) {
@@ -212,7 +212,7 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
     }
     if (isFleetError(e) && e.code === 'E_UNREACHABLE') {
       target.unreachable = true;
-      return { status: 'unreachable', msg: e.message, effects: emptyEffects() };
+      return { status: 'unreachable', msg: e.describe(), effects: emptyEffects() };
     }
     return failOutcome(task, e);
   }

@@ -33,6 +33,8 @@ export class StateView implements Facts {
   /** Check mode: unit files written by simulated ops and loaded by a simulated daemon-reload. */
   private readonly predictedUnits = new Set<string>();
   private pendingUnitWrites = new Set<string>();
+  /** Check mode: how many changes were predicted (not made) on this host so far. */
+  predicted = 0;
 
   constructor(
     private readonly transport: Transport,
@@ -105,6 +107,7 @@ export class StateView implements Facts {
    * applied one. Returns nothing: the new state is kept in the view.
    */
   async simulate(op: Op): Promise<void> {
+    if (op.op !== 'exec' && op.op !== 'wait_for') this.predicted++;
     switch (op.op) {
       case 'write': {
         const prev = await this.path(op.path);

@@ -183,5 +183,15 @@ export async function listRuns(stateDir: string): Promise<RunMeta[]> {
       // not a run directory (or one being created)
     }
   }
+  for (const m of metas) if (m.result === 'running' && !processAlive(m.pid)) m.result = 'interrupted';
   return metas.sort((a, b) => (a.started < b.started ? 1 : a.started > b.started ? -1 : a.id < b.id ? 1 : -1));
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -14,10 +14,8 @@ export interface PlainOptions {
 type Handlers = { [K in RunEventKind]: (e: EventOf<K>) => string[] };
 
 export function plainHandlers(p: Paint, opts: { diff: boolean }): Handlers {
-  let check = false;
   return {
     'run-start': (e) => {
-      check = e.check;
       return [p.bold(`${e.check ? 'CHECK (nothing will be changed) ' : ''}run ${e.runId}: ${e.playbook} on ${e.hosts.length} host${e.hosts.length === 1 ? '' : 's'}`)];
     },
     'play-start': (e) => ['', p.bold(`PLAY [${e.play}] `) + p.dim(`${e.hosts.length} hosts, ${e.strategy}`)],
@@ -25,7 +23,7 @@ export function plainHandlers(p: Paint, opts: { diff: boolean }): Handlers {
     'task-start': (e) => [p.bold(`${e.handler ? 'HANDLER' : 'TASK'} [${e.task}]`) + (e.hosts.length === 1 ? p.dim(` ${e.hosts[0]}`) : '')],
     'host-task': (e) => {
       const label = e.check && e.status === 'changed' ? 'would change' : e.status;
-      const lines = [`  ${paintStatus(p, e.status, label)}: ${e.host}${e.msg && (e.status !== 'ok' || !e.msg.startsWith('would')) ? p.dim(` (${e.msg})`) : ''}`];
+      const lines = [`  ${paintStatus(p, e.status, label)}: ${e.host}${e.msg && !e.msg.startsWith('would') ? p.dim(` (${e.msg})`) : ''}`];
       if (e.check || opts.diff || e.status === 'failed') lines.push(...formatEffects(p, e.effects, e.check));
       return lines;
     },
@@ -45,7 +43,6 @@ export function plainHandlers(p: Paint, opts: { diff: boolean }): Handlers {
         for (const [h, r] of Object.entries(e.recap)) lines.push('  ' + hostSummary(h, r, true));
       }
       lines.push('', `run ${e.runId} ${paintStatus(p, e.result === 'ok' ? 'ok' : 'failed', e.result)} in ${formatDuration(e.durationMs)}`);
-      void check;
       return lines;
     },
   };
