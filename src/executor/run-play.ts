@@ -103,8 +103,11 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
       return (await queue.add(() => runTask(pc, host, task, scoped, { handler }))) as TaskOutcome;
     };
 
-    /** Run nodes for one host; returns false when the host failed (and it was not rescued). */
-    const runNodes = async (host: HostRun, nodes: TaskNode[], scoped: Record<string, unknown>[]): Promise<boolean> => {
+    /**
+     * Run nodes for one host; returns false when the host failed (and it was not rescued).
+     * `rescuable`: inside a block with a rescue section, so a failure here is not fatal for any_errors_fatal.
+     */
+    const runNodes = async (host: HostRun, nodes: TaskNode[], scoped: Record<string, unknown>[], rescuable = false): Promise<boolean> => {
       for (const node of nodes) {
         if (!taskSelected(node.tags, opts.onlyTags, opts.skipTags) && node.kind === 'task') continue;
         if (node.kind === 'task') {
@@ -113,7 +116,7 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
           countOutcome(host, out);
           if (out.status === 'unreachable') return false;
           if (out.status === 'failed') {
-            if (play.anyErrorsFatal) abort = true;
+            if (play.anyErrorsFatal && !rescuable) abort = true;
             return false;
           }
           continue;
@@ -131,17 +134,17 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
             const out: TaskOutcome = { status: 'failed', msg: isFleetError(e) ? e.describe() : String(e), effects: emptyEffects() };
             pc.emit({ kind: 'host-task', host: host.name, task: node.name, status: 'failed', msg: out.msg!, effects: out.effects, check: pc.check, handler: false, durationMs: 0, noLog: node.noLog });
             countOutcome(host, out);
-            if (play.anyErrorsFatal) abort = true;
+            if (play.anyErrorsFatal && !rescuable) abort = true;
             return false;
           }
         }
         if (!enter) continue;
-        let ok = await runNodes(host, node.block, inner);
+        let ok = await runNodes(host, node.block, inner, rescuable || node.rescue.length > 0);
         if (!ok && !host.unreachable && node.rescue.length) {
-          ok = await runNodes(host, node.rescue, inner);
+          ok = await runNodes(host, node.rescue, inner, rescuable);
         }
         if (!host.unreachable && node.always.length) {
-          const alwaysOk = await runNodes(host, node.always, inner);
+          const alwaysOk = await runNodes(host, node.always, inner, rescuable);
           ok = ok && alwaysOk;
         }
         if (!ok) return false;

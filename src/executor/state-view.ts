@@ -48,6 +48,12 @@ export class StateView implements Facts {
   async path(path: string): Promise<PathState> {
     const cached = this.paths.get(path);
     if (cached) return cached;
+    // Under a path known to be absent or a regular file (e.g. a directory an earlier task
+    // removed, really or in check mode's prediction) there is nothing.
+    for (let p = path, d = posix.dirname(path); d !== p; p = d, d = posix.dirname(d)) {
+      const above = this.paths.get(d)?.kind;
+      if (above === 'absent' || above === 'file') return { kind: 'absent' };
+    }
     const state = await this.transport.read(path, {
       become: this.options.become,
       becomeUser: this.options.becomeUser,

@@ -75,14 +75,14 @@ export function listrReporter(opts: { diff: boolean; out?: NodeJS.WriteStream })
       setTitle(e.host, `${e.host}: ${e.task} ${status}`);
       const detail = plain['host-task'](e);
       if (detail.length > 1 || e.status === 'failed' || e.status === 'unreachable' || e.status === 'unknown') {
-        hosts.get(e.host)?.details.push(p.bold(`[${e.task}]`) + ' ' + detail.join('\n'));
+        hosts.get(e.host)?.details.push(p.bold(`TASK [${e.task}]`), ...detail);
       }
     },
     'rollback-start': (e) => { setTitle(e.host, `${e.host}: ROLLING_BACK (${e.reason})`); tail.push(...plain['rollback-start'](e)); },
     'rollback-step': (e) => { setTitle(e.host, `${e.host}: ROLLING_BACK ${e.description}`); tail.push(...plain['rollback-step'](e)); },
     'rollback-end': (e) => {
       tail.push(...plain['rollback-end'](e));
-      if (e.status === 'rolled-back') setTitle(e.host, `${e.host}: ROLLED_BACK`);
+      setTitle(e.host, `${e.host}: ${e.status === 'rolled-back' ? 'ROLLED_BACK' : 'FAILED_TO_ROLLBACK'}`);
       finish(e.host, new Error(e.status === 'rolled-back' ? `${e.host}: ROLLED_BACK` : `${e.host}: FAILED_TO_ROLLBACK ${e.msg ?? ''}`));
     },
     'rollout-stopped': (e) => { tail.push(...plain['rollout-stopped'](e)); },
