@@ -1,8 +1,29 @@
 #!/usr/bin/env node
-// fleet's entry point: runs the TypeScript sources through tsx's loader.
-import { register } from 'tsx/esm/api';
+// fleet's entry point. Runs the compiled build in dist/ when it is at least as
+// new as every file in src/ (`npm run build`, also run by `npm ci`); otherwise
+// runs the TypeScript sources through tsx, so a stale build is never used.
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-register();
-const { main } = await import('../src/cli/main.ts');
-const code = await main();
-process.exit(code);
+const root = join(fileURLToPath(import.meta.url), '..', '..');
+
+function newest(dir) {
+  let m = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    m = Math.max(m, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
+  }
+  return m;
+}
+
+const stamp = join(root, 'dist', '.stamp');
+let main;
+if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))) {
+  ({ main } = await import('../dist/cli/main.js'));
+} else {
+  const { register } = await import('tsx/esm/api');
+  register();
+  ({ main } = await import('../src/cli/main.ts'));
+}
+process.exit(await main());
