@@ -2,11 +2,13 @@
  * A whole run: every play in order over the hosts it selects, one journal,
  * automatic rollback of hosts that fail, and the recap at the end.
  */
+import { resolve } from 'node:path';
 import type { Playbook } from '../playbook/types.ts';
 import type { Inventory } from '../inventory/types.ts';
 import { selectHosts, limitHosts, inventoryGroupsVar } from '../inventory/index.ts';
 import type { EventSink, HostRecap, RunResult } from '../events/types.ts';
-import { RunJournal } from '../journal/journal.ts';
+import { RunJournal, newRunId } from '../journal/journal.ts';
+import { lockHosts } from '../journal/lock.ts';
 import { FleetError, isFleetError } from '../errors/fleet-error.ts';
 import { newHostRun, hostvarsObject, type HostRun, type VarLayers } from './host-run.ts';
 import { makeConnect, localResolver, planContextFor, type Connector, type PlayContext } from './play-context.ts';
@@ -55,18 +57,27 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
     names.forEach((n) => allSelected.add(n));
     return { play, names };
   });
-  const journal = await RunJournal.create(o.stateDir, {
-    ...(o.runId ? { id: o.runId } : {}),
-    playbook: o.playbook.file,
-    inventory: o.inventory.file,
-    ...(o.knownHosts ? { knownHosts: o.knownHosts } : {}),
-    check: o.check,
-    started: new Date().toISOString(),
-    hosts: [...allSelected],
-    result: 'running',
-    argv: o.argv ?? process.argv.slice(2),
-    pid: process.pid,
-  });
+  const id = o.runId ?? newRunId();
+  // Check mode changes nothing: it takes no lock.
+  const unlock = o.check ? async () => undefined : await lockHosts(o.stateDir, id, [...allSelected], `fleet run ${o.playbook.file}`);
+  let journal: RunJournal;
+  try {
+    journal = await RunJournal.create(o.stateDir, {
+      id,
+      playbook: resolve(o.playbook.file),
+      inventory: resolve(o.inventory.file),
+      ...(o.knownHosts ? { knownHosts: o.knownHosts } : {}),
+      check: o.check,
+      started: new Date().toISOString(),
+      hosts: [...allSelected],
+      result: 'running',
+      argv: o.argv ?? process.argv.slice(2),
+      pid: process.pid,
+    });
+  } catch (e) {
+    await unlock();
+    throw e;
+  }
   const runId = journal.meta.id;
   o.emit({ kind: 'run-start', runId, playbook: o.playbook.file, check: o.check, hosts: [...allSelected], time: new Date().toISOString() });
 
@@ -124,6 +135,7 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
     }
   } finally {
     await Promise.all([...hosts.values()].map((h) => h.transport?.close().catch(() => undefined)));
+    await unlock();
   }
 
   const recap: Record<string, HostRecap> = {};

@@ -4,6 +4,7 @@
  * properties only, never the prototype chain).
  */
 import { z } from 'zod';
+import { containsUnknown, isUnknown, UnknownValueError } from '../expr/index.ts';
 import type { ModuleDef, Plan } from './types.ts';
 
 const PATH = /^[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+|\[\d+\])*$/;
@@ -21,14 +22,19 @@ const schema = z
 
 export type DebugArgs = z.output<typeof schema>;
 
-/** Value at a dotted path in vars (own properties only); `found` false when any step is missing. */
-export function lookupVar(vars: Readonly<Record<string, unknown>>, path: string): { found: boolean; value?: unknown } {
+/**
+ * Value at a dotted path in vars (own properties only); `found` false when any
+ * step is missing. `unknown` when the path goes through a value check mode
+ * cannot know (the registered result of a command that did not run).
+ */
+export function lookupVar(vars: Readonly<Record<string, unknown>>, path: string): { found: boolean; value?: unknown; unknown?: boolean } {
   let cur: unknown = vars;
   for (const seg of path.replace(/\[(\d+)\]/g, '.$1').split('.')) {
+    if (isUnknown(cur)) return { found: true, unknown: true };
     if (cur === null || typeof cur !== 'object' || !Object.hasOwn(cur, seg)) return { found: false };
     cur = (cur as Record<string, unknown>)[seg];
   }
-  return { found: true, value: cur };
+  return containsUnknown(cur) ? { found: true, unknown: true } : { found: true, value: cur };
 }
 
 function show(value: unknown): string {
@@ -48,6 +54,7 @@ export const debug: ModuleDef<DebugArgs> = {
   async plan(args, ctx): Promise<Plan> {
     if (args.var !== undefined) {
       const r = lookupVar(ctx.vars, args.var);
+      if (r.unknown) throw new UnknownValueError(`'${args.var}' is not known before the task that sets it runs`, [args.var]);
       const value = r.found ? r.value : 'VARIABLE IS NOT DEFINED!';
       return { ops: [], msg: `${args.var}: ${show(value)}`, result: { [args.var]: value } };
     }

@@ -20,7 +20,7 @@
  *   stopped / enabled: false / masked: false are already true of it.
  */
 import { z } from 'zod';
-import type { ModuleDef, Op, Plan, ServiceState, SystemctlAction } from './types.ts';
+import type { ModuleDef, Op, Plan, PlanContext, ServiceState, SystemctlAction } from './types.ts';
 
 const STATES = ['started', 'stopped', 'restarted', 'reloaded'] as const;
 type WantedState = (typeof STATES)[number];
@@ -116,6 +116,17 @@ function enableAction(unit: string, want: boolean, unitFileState: string): Syste
   return { fail: `cannot disable ${unit}: it is ${unitFileState} (it has no [Install] section); mask it to keep it from starting` };
 }
 
+/**
+ * `systemctl mask` links /etc/systemd/system/<unit> to /dev/null and refuses
+ * when a unit file of that name is already there (the usual place for units
+ * an admin wrote). The reason the mask would fail, or undefined.
+ */
+async function maskRefused(unit: string, ctx: PlanContext): Promise<string | undefined> {
+  const path = `/etc/systemd/system/${unit}`;
+  if ((await ctx.facts.path(path)).kind !== 'file') return undefined;
+  return `cannot mask ${unit}: its unit file is ${path}, where systemctl mask puts its /dev/null link, and systemctl refuses to replace it; remove that file first, or stop and disable the unit instead`;
+}
+
 export const systemd: ModuleDef<SystemdArgs> = {
   name: 'systemd',
   kind: 'state',
@@ -131,13 +142,21 @@ export const systemd: ModuleDef<SystemdArgs> = {
     if (s.load === 'not-found') {
       const needsUnit = args.enabled === true || (args.state !== undefined && args.state !== 'stopped');
       if (needsUnit) return { ops: [], fail: `unit ${unit} not found` };
-      if (args.masked === true) act('mask');
+      if (args.masked === true) {
+        const refused = await maskRefused(unit, ctx);
+        if (refused) return { ops: [], fail: refused };
+        act('mask');
+      }
       return { ops };
     }
 
     const masked = isMasked(s);
     const willBeMasked = args.masked ?? masked;
-    if (args.masked === true && !masked) act('mask');
+    if (args.masked === true && !masked) {
+      const refused = await maskRefused(unit, ctx);
+      if (refused) return { ops: [], fail: refused };
+      act('mask');
+    }
     if (args.masked === false && masked) act('unmask');
     if (willBeMasked && (args.enabled === true || (args.state !== undefined && args.state !== 'stopped'))) {
       return { ops: [], fail: `unit ${unit} is masked; add masked: false to unmask it` };

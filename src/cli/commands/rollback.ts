@@ -4,6 +4,7 @@ import { loadInventory } from '../../inventory/index.ts';
 import { RunJournal } from '../../journal/journal.ts';
 import { resolveStateDir } from '../../journal/state-dir.ts';
 import { rollbackHost } from '../../executor/rollback.ts';
+import { lockHosts } from '../../journal/lock.ts';
 import { FleetError, isFleetError } from '../../errors/fleet-error.ts';
 import { EXIT } from '../exit-codes.ts';
 import { connectionOptions, connectorFor, makePool, makeReporter, pickOutput, type OutputKind } from '../options.ts';
@@ -40,6 +41,7 @@ export async function handler(argv: Args): Promise<number> {
     if (!inventory.hosts.some((x) => x.name === h)) throw new FleetError('E_USAGE', `host '${h}' is not in the inventory ${inventory.file}`);
     if (!touched.includes(h)) throw new FleetError('E_USAGE', `run ${argv.run} changed nothing on '${h}'`, { hint: `hosts it touched: ${touched.join(', ') || 'none'}` });
   }
+  const unlock = argv.check ? async () => undefined : await lockHosts(stateDir, `rollback-${argv.run}`, hosts, `fleet rollback ${argv.run}`);
   const pool = makePool({ knownHosts: argv.knownHosts ?? journal.meta.knownHosts, acceptNewHostKeys: argv.acceptNewHostKeys });
   const connect = connectorFor(pool, inventory);
   const kind = pickOutput(argv.output);
@@ -68,6 +70,7 @@ export async function handler(argv: Args): Promise<number> {
   } finally {
     await pool.closeAll();
     await journal.close();
+    await unlock();
   }
   if (kind !== 'json') {
     process.stdout.write(['', argv.check ? 'ROLLBACK CHECK (nothing was changed)' : 'ROLLBACK RECAP', ...formatRecap(noColors, recap)].join('\n') + '\n');
