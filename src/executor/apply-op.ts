@@ -26,6 +26,8 @@ export interface ApplyContext {
   becomeUser?: string;
   timeoutMs?: number;
   maxOutputBytes?: number;
+  /** no_log: keep the task's values (commands, errors) out of the journal. */
+  noLog?: boolean;
 }
 
 export interface OpOutcome {
@@ -113,7 +115,7 @@ async function intent(ctx: ApplyContext, op: Op, undo: Undo): Promise<number> {
     time: new Date().toISOString(),
     play: ctx.play,
     task: ctx.task,
-    op: opSummary(op),
+    op: ctx.noLog && op.op === 'exec' ? 'run (hidden by no_log)' : opSummary(op),
     undo,
     become: ctx.become,
     ...(ctx.becomeUser ? { becomeUser: ctx.becomeUser } : {}),
@@ -121,8 +123,9 @@ async function intent(ctx: ApplyContext, op: Op, undo: Undo): Promise<number> {
   return seq;
 }
 
-export async function markDone(ctx: Pick<ApplyContext, 'host' | 'journal'>, seq: number, ok: boolean, changed: boolean, error?: string): Promise<void> {
-  await ctx.journal.append(ctx.host, { t: 'done', seq, ok, changed, ...(error ? { error } : {}) });
+export async function markDone(ctx: Pick<ApplyContext, 'host' | 'journal' | 'noLog'>, seq: number, ok: boolean, changed: boolean, error?: string): Promise<void> {
+  const err = error && ctx.noLog ? 'hidden by no_log' : error;
+  await ctx.journal.append(ctx.host, { t: 'done', seq, ok, changed, ...(err ? { error: err } : {}) });
 }
 
 /** Apply one op. Throws FleetError on failure (after journaling the intent and its failure). */
@@ -205,7 +208,9 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       });
     }
     case 'exec': {
-      const seq = await intent(ctx, op, { kind: 'command', ran: op.cmd, ...(op.rollback ? { cmd: op.rollback } : {}) });
+      // The undo command must be kept to be run; what ran is hidden under no_log.
+      const ran = ctx.noLog ? '(hidden by no_log)' : op.cmd;
+      const seq = await intent(ctx, op, { kind: 'command', ran, ...(op.rollback ? { cmd: op.rollback } : {}) });
       // done is written by the task runner once changed_when/failed_when are known.
       try {
         const script = op.chdir ? `cd -- ${shq(op.chdir)} && ${op.cmd}` : op.cmd;

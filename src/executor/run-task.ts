@@ -142,6 +142,7 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
             ...(becomeUser ? { becomeUser } : {}),
             ...(task.timeout ? { timeoutMs: task.timeout * 1000 } : {}),
             maxOutputBytes: pc.maxOutputBytes,
+            noLog: task.noLog,
           },
         });
         if (out.execSeqs.length) target.journaled = true;
@@ -178,7 +179,7 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
         for (const seq of out.execSeqs) {
           // A command that failed is taken to have changed nothing (Ansible's view): give it
           // `rollback:` when it can fail half-way.
-          await markDone({ host: target.name, journal: pc.journal }, seq, !out.failed, out.changed && !out.failed);
+          await markDone({ host: target.name, journal: pc.journal, noLog: task.noLog }, seq, !out.failed, out.changed && !out.failed);
         }
       }
       mergeEffects(effects, out.effects);
