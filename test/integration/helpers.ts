@@ -77,8 +77,9 @@ export function writePlaybook(dir: string, name: string, text: string): string {
   return path;
 }
 
-interface ExecLab {
-  exec(host: string, script: string, options?: { input?: string }): Promise<{ code: number; stdout: string; stderr: string }>;
+/** A light lab (Lab) or a systemd lab (SystemdLab): runs a script inside a host as root. */
+export interface ExecLab {
+  exec(host: string, script: string, options?: { input?: string }): Promise<{ code: number | null; stdout: string; stderr: string }>;
 }
 
 /** Content of a file inside a lab host, or null when it does not exist (read as root, not through fleet). */

@@ -20,7 +20,7 @@ const HOSTS = ['h1', 'h2', 'h3'];
 const ZERO = { h1: 0, h2: 0, h3: 0 };
 
 describe('modules over SSH (it-mod)', (s) => {
-  const h = useLab(s, { name: 'it-mod', hosts: 3 });
+  const h = useLab(s, { name: 'it-mod', hosts: 3, vars: { dc: 'lab-dc' } });
   let dir = '';
   let state = '';
   before(() => {
@@ -68,6 +68,20 @@ describe('modules over SSH (it-mod)', (s) => {
     - name: shell
       shell: { cmd: 'echo "$(hostname)-$((2+3))" | tr a-z A-Z > /opt/shell.txt', creates: /opt/shell.txt }
 `);
+    // --check runs no command; what depends on their output is unknown, not made up.
+    const check = fleetRun(lab, pb, state, ['--check']);
+    assert.equal(check.code, 0, explain(check));
+    for (const host of HOSTS) {
+      for (const t of ['show argv', 'show cmd', 'pwd is /srv']) {
+        assert.equal(hostTask(check, t, host).status, 'unknown', `${host} ${t}`);
+        assert.match(hostTask(check, t, host).msg ?? '', /unknown until run/);
+      }
+      assert.equal(hostTask(check, 'creates', host).msg, 'would run');
+      assert.deepEqual(hostTask(check, 'creates', host).effects.commands, ['touch /opt/created']);
+      assert.equal(await hostStat(lab, host, '/opt/created'), null);
+      assert.equal(await hostFile(lab, host, '/opt/removeme'), 'bye\n');
+    }
+
     const r1 = fleetRun(lab, pb, state);
     assert.equal(r1.code, 0, explain(r1));
     const argvWords = ['$(touch /tmp/pwned)', '`touch /tmp/pwned`', ';', 'touch', '/tmp/pwned', '|', 'id', '&&', '>', '/tmp/pwned'];
@@ -109,7 +123,7 @@ describe('modules over SSH (it-mod)', (s) => {
       'mkdir -p /opt/gone/sub && echo x > /opt/gone/sub/f',
     ].join(' && '));
     writePlaybook(dir, 'templates/app.env.hbs', [
-      '# {{ inventory_hostname }} in {{ join group_names "," }}',
+      '# {{ inventory_hostname }} in {{ join group_names "," }} at {{ dc }}',
       'PORT={{ app_port }}',
       'GREETING={{ quote greeting }}',
       '',
@@ -165,7 +179,7 @@ describe('modules over SSH (it-mod)', (s) => {
       assert.equal(await hostFile(lab, host, '/opt/conf.d/new.conf'), 'created=yes\n');
       assert.equal(await hostFile(lab, host, '/etc/net.conf'), 'cidr=10.244.0.0/16\nroute 10.244.0.0/16 via eth0\nkeep=192.168.1.0/24\n');
       const group = host === 'h1' ? 'masters' : 'workers';
-      assert.equal(await hostFile(lab, host, '/etc/app.env'), `# ${host} in ${group}\nPORT=8080\nGREETING='it'\\''s "$(touch /tmp/pwned)" \`id\` ; ok'\n`);
+      assert.equal(await hostFile(lab, host, '/etc/app.env'), `# ${host} in ${group} at lab-dc\nPORT=8080\nGREETING='it'\\''s "$(touch /tmp/pwned)" \`id\` ; ok'\n`);
       assert.equal(await hostStat(lab, host, '/etc/app.env'), '640 deploy root regular file');
       // The quoted value reads back exactly through a shell, and nothing in it ran.
       assert.equal(await hostSh(lab, host, '. /etc/app.env && printf %s "$GREETING"'), greeting);
@@ -235,7 +249,7 @@ describe('modules over SSH (it-mod)', (s) => {
     };
     const waitIn = (host: string, test: string): Promise<string> =>
       hostSh(lab, host, `for i in $(seq 200); do ${test} && exit 0; sleep 0.05; done; echo 'not ready: ${test}' >&2; exit 1`);
-    await Promise.all(HOSTS.flatMap((x) => [bg(x, 'l8080', listen(8080)), bg(x, 'l8081', listen(8081), 2)]));
+    await Promise.all(HOSTS.map((x) => bg(x, 'l8080', listen(8080))));
     await bg('h1', 'l9000', listen(9000));
     // Hold 3 connections to h1:9000 from h2, so h1 sees exactly 3 established on that port.
     await waitIn('h1', 'ss -Htln | grep -q ":9000 "');
@@ -243,6 +257,7 @@ describe('modules over SSH (it-mod)', (s) => {
     await bg('h2', 'clients', clients);
     await waitIn('h2', '[ -e /tmp/clients-up ]');
     // 8081 opens about 2 s from now: the task below has to poll for it.
+    await Promise.all(HOSTS.map((x) => bg(x, 'l8081', listen(8081), 2)));
     assert.equal((await lab.exec('h1', 'ss -Htln | grep -q ":8081 "')).code, 1, '8081 should not listen yet');
 
     const pb = writePlaybook(dir, 'wait.yaml', `

@@ -84,15 +84,12 @@ describe('one playbook on 10 hosts in parallel (it-par)', (s) => {
     const base = "mkdir -p /etc/par && printf '[net]\\ncidr=192.168.0.0/16\\nmtu=1450\\n' > /etc/par/app.conf";
     await Promise.all(HOSTS.map((x) => hostSh(lab, x, LEGACY.includes(x) ? `${base} && echo old > /etc/par/legacy.conf` : base)));
     const before = await Promise.all(HOSTS.map((x) => lab.snapshot(x)));
-    process.stdout.write("TT " + 'const before = await Promise.a' + " " + (Date.now() % 100000) + "\n");
 
     const check = fleetRun(lab, pb, state, ['--check']);
-    process.stdout.write("TT " + 'const check = fleetRun(lab, pb' + " " + (Date.now() % 100000) + "\n");
     assert.equal(check.code, 0, explain(check));
     assert.equal(runEnd(check).check, true);
     for (const [i, host] of HOSTS.entries()) {
       assert.deepEqual(snapshotDiff(before[i]!, await lab.snapshot(host)), [], `${host} changed in --check`);
-    process.stdout.write("TT " + 'assert.deepEqual(snapshotDiff(' + " " + (Date.now() % 100000) + "\n");
       for (const t of ['backup', 'slow shell']) {
         assert.deepEqual([hostTask(check, t, host).status, hostTask(check, t, host).msg], ['changed', 'would run'], `${host} ${t}`);
       }
@@ -100,7 +97,6 @@ describe('one playbook on 10 hosts in parallel (it-par)', (s) => {
     }
 
     const run = fleetRun(lab, pb, state);
-    process.stdout.write("TT " + 'const run = fleetRun(lab, pb, ' + " " + (Date.now() % 100000) + "\n");
     assert.equal(run.code, 0, explain(run));
     // All 10 hosts in one batch, the sleeps overlapping.
     assert.deepEqual(eventsOf(run.events, 'batch-start').map((b) => [...b.hosts].sort()), [[...HOSTS].sort()]);
@@ -143,14 +139,11 @@ describe('one playbook on 10 hosts in parallel (it-par)', (s) => {
     }
 
     const again = fleetRun(lab, pb, state);
-    process.stdout.write("TT " + 'const again = fleetRun(lab, pb' + " " + (Date.now() % 100000) + "\n");
     assert.equal(again.code, 0, explain(again));
     assert.deepEqual(changedByHost(again), Object.fromEntries(HOSTS.map((x) => [x, 0])), explain(again));
 
     const settled = await Promise.all(HOSTS.map((x) => lab.snapshot(x)));
-    process.stdout.write("TT " + 'const settled = await Promise.' + " " + (Date.now() % 100000) + "\n");
     const check2 = fleetRun(lab, pb, state, ['--check']);
-    process.stdout.write("TT " + 'const check2 = fleetRun(lab, p' + " " + (Date.now() % 100000) + "\n");
     assert.equal(check2.code, 0, explain(check2));
     for (const [i, host] of HOSTS.entries()) {
       const rc = recapOf(check2)[host]!;
