@@ -2,7 +2,11 @@
 import { FleetError } from '../errors/fleet-error.ts';
 
 function size(spec: number | string, total: number): number {
-  if (typeof spec === 'number') return Math.max(1, Math.trunc(spec));
+  if (typeof spec === 'number') {
+    if (!Number.isFinite(spec) || spec < 1) throw new FleetError('E_VALIDATION', `serial: ${spec} is not a positive number of hosts`);
+    return Math.trunc(spec);
+  }
+  if (typeof spec !== 'string') throw new FleetError('E_VALIDATION', `serial: expected a number or a percentage, got ${typeof spec}`);
   const m = /^\s*(\d+(?:\.\d+)?)\s*%\s*$/.exec(spec);
   if (m) return Math.max(1, Math.floor((Number(m[1]) / 100) * total));
   if (/^\s*\d+\s*$/.test(spec)) return Math.max(1, Number(spec));

@@ -17,6 +17,7 @@ import type { PlayContext } from './play-context.ts';
 import { runTask, type TaskOutcome } from './run-task.ts';
 import { LockstepGate, freeGate, type Gate } from './lockstep.ts';
 import { batchSizes } from './batches.ts';
+import { renderString } from '../template/index.ts';
 
 export interface PlayOptions {
   forks: number;
@@ -58,7 +59,11 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
   const order = numberTasks(play);
   const byOrder = new Map([...order].map(([node, n]) => [n, node]));
   const queue = new PQueue({ concurrency: Math.max(1, opts.forks) });
-  const sizes = batchSizes(play.serial, hostNames.length);
+  const serialVars = { ...pc.layers.playVars, ...pc.layers.magic, ...pc.layers.extraVars };
+  const serial = play.serial.map((s) =>
+    typeof s === 'string' && s.includes('{{') ? (renderString(s, serialVars, { task: `serial of play "${play.name}"`, location: play.location }) as number | string) : s,
+  );
+  const sizes = batchSizes(serial, hostNames.length);
   let offset = 0;
   let abort = false;
 

@@ -24,6 +24,7 @@ const PERCENT = /^(\d+(?:\.\d+)?)%$/;
 function serialItem(c: Collector, v: unknown, path: Path): number | string | undefined {
   if (typeof v === 'number' && Number.isInteger(v) && v > 0) return v;
   if (typeof v === 'string') {
+    if (v.includes('{{')) return v; // templated: rendered with play and extra vars when the play starts
     const m = PERCENT.exec(v.trim());
     if (m && Number(m[1]) > 0 && Number(m[1]) <= 100) return `${m[1]}%`;
   }
