@@ -124,8 +124,9 @@ export async function runPlaybook(o: RunOptions): Promise<RunSummary> {
         forceHandlers: o.forceHandlers,
         stopping: () => stop.requested,
         onHostFailed: async (host, reason) => {
+          if (o.check) return; // a check run journals nothing per host
           await journal.append(host.name, { t: 'status', state: host.unreachable ? 'unreachable' : 'failed', msg: reason, time: new Date().toISOString() }).catch(() => undefined);
-          if (o.check || o.noRollback || !play.rollback) return;
+          if (o.noRollback || !play.rollback) return;
           if ((await pendingIntents(journal, host.name)).length === 0) return;
           await autoRollback(o, journal, host, connect, reason);
         },

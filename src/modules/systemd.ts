@@ -127,6 +127,13 @@ async function maskRefused(unit: string, ctx: PlanContext): Promise<string | und
   return `cannot mask ${unit}: its unit file is ${path}, where systemctl mask puts its /dev/null link, and systemctl refuses to replace it; remove that file first, or stop and disable the unit instead`;
 }
 
+const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
+
+async function unitFileExists(unit: string, ctx: PlanContext): Promise<boolean> {
+  for (const dir of UNIT_DIRS) if ((await ctx.facts.path(`${dir}/${unit}`)).kind !== 'absent') return true;
+  return false;
+}
+
 export const systemd: ModuleDef<SystemdArgs> = {
   name: 'systemd',
   kind: 'state',
@@ -137,7 +144,12 @@ export const systemd: ModuleDef<SystemdArgs> = {
     if (!args.name || (args.state === undefined && args.enabled === undefined && args.masked === undefined)) return { ops };
     const unit = unitName(args.name);
     const act = (action: SystemctlAction): void => void ops.push({ op: 'systemctl', unit, action });
-    const s = await ctx.facts.service(unit);
+    let s = await ctx.facts.service(unit);
+    // daemon_reload in the same task loads a unit file systemd does not know yet:
+    // if the file is there, plan as if the reload had happened.
+    if (s.load === 'not-found' && args.daemon_reload && (await unitFileExists(unit, ctx))) {
+      s = { ...s, load: 'loaded', active: 'inactive', enabled: 'disabled' };
+    }
 
     if (s.load === 'not-found') {
       const needsUnit = args.enabled === true || (args.state !== undefined && args.state !== 'stopped');

@@ -51,29 +51,42 @@ export interface TaskScope {
   tags: readonly string[];
   handler: boolean;
   notifies: NotifyRef[];
+  /** Keywords set on enclosing blocks, passed down to their tasks (a task's own setting wins). */
+  inherited?: Inherited;
+}
+
+type Inherited = Partial<Pick<TaskCommon, 'ignoreErrors' | 'noLog' | 'become' | 'becomeUser' | 'delegateTo' | 'runOnce' | 'checkMode' | 'timeout'>>;
+
+function inheritable(common: TaskCommon): Inherited {
+  const out: Inherited = { ignoreErrors: common.ignoreErrors, noLog: common.noLog, runOnce: common.runOnce };
+  for (const k of ['become', 'becomeUser', 'delegateTo', 'checkMode', 'timeout'] as const) {
+    if (common[k] !== undefined) (out as Record<string, unknown>)[k] = common[k];
+  }
+  return out;
 }
 
 /** Keywords shared by tasks and blocks. */
 function readCommon(c: Collector, raw: RawMap, path: Path, scope: TaskScope, name: string): TaskCommon {
+  const up = scope.inherited ?? {};
   const common: TaskCommon = {
     name: readString(c, raw, 'name', path) ?? name,
     location: c.at(path),
     when: readConditions(c, raw, 'when', path) ?? [],
     tags: mergeTags(scope.tags, readStringList(c, raw, 'tags', path) ?? []),
-    ignoreErrors: readBool(c, raw, 'ignore_errors', path) ?? false,
-    noLog: readBool(c, raw, 'no_log', path) ?? false,
+    ignoreErrors: readBool(c, raw, 'ignore_errors', path) ?? up.ignoreErrors ?? false,
+    noLog: readBool(c, raw, 'no_log', path) ?? up.noLog ?? false,
     vars: readVars(c, raw, path),
-    runOnce: readBool(c, raw, 'run_once', path) ?? false,
+    runOnce: readBool(c, raw, 'run_once', path) ?? up.runOnce ?? false,
   };
-  const become = readBool(c, raw, 'become', path);
+  const become = readBool(c, raw, 'become', path) ?? up.become;
   if (become !== undefined) common.become = become;
-  const becomeUser = readString(c, raw, 'become_user', path);
+  const becomeUser = readString(c, raw, 'become_user', path) ?? up.becomeUser;
   if (becomeUser !== undefined) common.becomeUser = becomeUser;
-  const delegateTo = readString(c, raw, 'delegate_to', path);
+  const delegateTo = readString(c, raw, 'delegate_to', path) ?? up.delegateTo;
   if (delegateTo !== undefined) common.delegateTo = delegateTo;
-  const checkMode = readBool(c, raw, 'check_mode', path);
+  const checkMode = readBool(c, raw, 'check_mode', path) ?? up.checkMode;
   if (checkMode !== undefined) common.checkMode = checkMode;
-  const timeout = readNumber(c, raw, 'timeout', path, { positive: true });
+  const timeout = readNumber(c, raw, 'timeout', path, { positive: true }) ?? up.timeout;
   if (timeout !== undefined) common.timeout = timeout;
   return common;
 }
@@ -115,7 +128,7 @@ function readBlock(c: Collector, raw: RawMap, path: Path, scope: TaskScope): Blo
   const rest = Object.fromEntries(Object.entries(raw).filter(([k]) => !modules.includes(k)));
   checkKeys(c, rest, path, BLOCK_KEYS, 'block');
   const common = readCommon(c, raw, path, scope, 'block');
-  const inner: TaskScope = { ...scope, tags: common.tags };
+  const inner: TaskScope = { ...scope, tags: common.tags, inherited: inheritable(common) };
   const list = (key: string): TaskNode[] => {
     const items = readList(c, raw, key, path);
     return items ? readTaskList(c, items, [...path, key], inner) : [];

@@ -89,7 +89,9 @@ test('check mode changes nothing on the host and predicts exactly the diffs of t
   // what the real run did
   const h1 = hosts.get('h1')!;
   assert.equal(h1.text('/etc/app/app.conf'), 'port=9090\nname=h1\n');
-  assert.equal(h1.files.get('/etc/app/app.conf')!.kind === 'file' && (h1.files.get('/etc/app/app.conf') as { meta: { mode: number } }).meta.mode, 0o640);
+  const conf = h1.files.get('/etc/app/app.conf');
+  assert.ok(conf?.kind === 'file');
+  assert.equal(conf.meta.mode, 0o640);
   assert.equal(h1.files.has('/srv/old'), false);
   assert.equal(h1.files.has('/srv/old/deep/more.bin'), false);
   assert.equal(h1.files.get('/srv/new/sub')?.kind, 'directory');
@@ -199,3 +201,21 @@ for (const check of [true, false]) {
     assert.equal(summary.recap.h1!.state, check ? 'failed' : 'rolled-back');
   });
 }
+
+test('check mode: after a directory is (predicted to be) removed, nothing under it exists, as in the real run', async () => {
+  const pb = yaml(
+    '- hosts: all',
+    '  rollback: false',
+    '  tasks:',
+    '    - { name: rm, file: { path: /srv/old, state: absent } }',
+    '    - { name: put, copy: { dest: /srv/old/data.txt, content: "new\\n" } }',
+  );
+  const outcome = async (check: boolean) => {
+    const hosts = fleet({ h1: { files: { '/srv/old/data.txt': 'data\n' } } });
+    const { events } = await run({ playbook: pb, hosts, check });
+    return ofKind(events, 'host-task').map((e) => [e.task, e.status, e.msg, e.effects.diffs]);
+  };
+  const predicted = await outcome(true);
+  assert.deepEqual(predicted, await outcome(false));
+  assert.deepEqual(predicted[1], ['put', 'failed', 'copy: parent directory /srv/old of /srv/old/data.txt does not exist (create it first with a file task, state: directory)', []]);
+});

@@ -32,6 +32,8 @@ export interface RunSpec {
   forceHandlers?: boolean;
   /** Journal directory; default: a new temp dir. */
   stateDir?: string;
+  /** Run id (default: a new one). */
+  runId?: string;
   /** Files beside the playbook (e.g. `templates/x.j2`); the playbook is written in a temp dir. */
   files?: Record<string, string>;
 }
@@ -77,6 +79,7 @@ export async function run(spec: RunSpec): Promise<RunOutcome> {
     stateDir,
     connector: connectorFor(spec.hosts),
     argv: ['test'],
+    ...(spec.runId ? { runId: spec.runId } : {}),
   });
   for (const h of spec.hosts.values()) {
     assert.deepEqual(h.unknownScripts, [], `${h.name} was sent scripts the memory host does not know`);
@@ -100,11 +103,4 @@ export function hostTask(events: RunEvent[], host: string, task: string): EventO
   const found = ofKind(events, 'host-task').filter((e) => e.host === host && e.task === task);
   assert.equal(found.length, 1, `expected one host-task event for ${host} / ${task}, got ${found.length}`);
   return found[0]!;
-}
-
-/** Recap fields that count tasks, per host. */
-export function counts(summary: RunSummary, host: string) {
-  const r = summary.recap[host];
-  assert.ok(r, `no recap for ${host}`);
-  return { ok: r.ok, changed: r.changed, failed: r.failed, skipped: r.skipped, unknown: r.unknown, state: r.state };
 }

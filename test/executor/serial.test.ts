@@ -106,3 +106,38 @@ test('a later play only runs on hosts that did not fail in an earlier one', asyn
   assert.deepEqual(taskLines(events).filter((l) => l.includes('second')), ['h1 second ok', 'h2 second ok']);
   assert.equal(summary.recap.h3!.state, 'failed');
 });
+
+test('an unreachable host is reported unreachable; the others go on', async () => {
+  const hosts = fleet({ h1: {}, h2: { unreachable: true }, h3: {} });
+  const { summary, events } = await run({ playbook: play([], []), hosts });
+  assert.deepEqual(taskLines(events, 'h2'), ['h2 maybe fail skipped', 'h2 after unreachable']);
+  assert.deepEqual(taskLines(events, 'h3'), ['h3 maybe fail skipped', 'h3 after ok']);
+  assert.equal(summary.recap.h2!.state, 'unreachable');
+  assert.equal(summary.recap.h2!.unreachable, 1);
+  assert.equal(summary.result, 'unreachable');
+});
+
+test('any_errors_fatal: a failure that a rescue section handles is not fatal; an unrescued one in a rescue is', async () => {
+  const pb = (rescueFails: boolean) => yaml(
+    '- hosts: all',
+    '  any_errors_fatal: true',
+    '  tasks:',
+    '    - name: b',
+    '      block:',
+    '        - { name: try, fail: { msg: x }, when: inventory_hostname == "h2" }',
+    '      rescue:',
+    `        - { name: fix, ${rescueFails ? 'fail: { msg: cannot fix }' : 'debug: { msg: fixed }'} }`,
+    '    - { name: after, debug: { msg: y } }',
+  );
+  const ok = await run({ playbook: pb(false), hosts: hostsOf(2) });
+  assert.deepEqual(taskLines(ok.events, 'h2'), ['h2 try failed', 'h2 fix ok', 'h2 after ok']);
+  assert.deepEqual(taskLines(ok.events, 'h1'), ['h1 try skipped', 'h1 after ok']);
+  assert.equal(ofKind(ok.events, 'rollout-stopped').length, 0);
+  assert.equal(ok.summary.result, 'ok');
+
+  const bad = await run({ playbook: pb(true), hosts: hostsOf(2) });
+  assert.deepEqual(taskLines(bad.events, 'h2'), ['h2 try failed', 'h2 fix failed']);
+  assert.deepEqual(taskLines(bad.events, 'h1'), ['h1 try skipped']);
+  assert.deepEqual(ofKind(bad.events, 'rollout-stopped').map((e) => e.reason), ['any_errors_fatal: a host failed']);
+  assert.equal(bad.summary.result, 'failed');
+});

@@ -55,16 +55,30 @@ test('linear: no host starts task N+1 before every host finished task N', async 
 
 test('free: a fast host runs ahead of a slow one', async () => {
   const trace: string[] = [];
-  const hosts = fleet({
-    slow: { commands: steps(trace, 'slow', 60) },
-    fast: { commands: steps(trace, 'fast', 1) },
-    mid: { commands: steps(trace, 'mid', 2) },
-  });
+  // the slow host's first step waits until the fast host has finished all three steps
+  // (or 10 s: a strategy that kept hosts in step would make the assertions below fail)
+  let fastDone!: () => void;
+  const fastFinished = new Promise<void>((r) => { fastDone = r; });
+  const slow = steps(trace, 'slow', 1);
+  const slowStep1 = slow.step1 as () => Promise<{ stdout: string }>;
+  slow.step1 = async () => {
+    await Promise.race([fastFinished, new Promise((r) => setTimeout(r, 10_000))]);
+    return slowStep1();
+  };
+  const fast = steps(trace, 'fast', 1);
+  const fastStep3 = fast.step3 as () => Promise<{ stdout: string }>;
+  fast.step3 = async () => {
+    const r = await fastStep3();
+    fastDone();
+    return r;
+  };
+  const hosts = fleet({ slow: { commands: slow }, fast: { commands: fast }, mid: { commands: steps(trace, 'mid', 1) } });
   const { summary, events } = await run({ playbook: THREE_STEPS('free'), hosts });
   assert.equal(summary.result, 'ok');
-  assert.ok(trace.indexOf('end fast s3') < trace.indexOf('end slow s1'), trace.join('\n'));
-  const lines = taskLines(events);
-  assert.ok(lines.indexOf('fast s3 changed') < lines.indexOf('slow s1 changed'), lines.join('\n'));
+  assert.ok(trace.indexOf('end fast s3') < trace.indexOf('start slow s1'), trace.join('\n'));
+  const fastStartsS3 = events.findIndex((e) => e.kind === 'task-start' && e.task === 's3' && e.hosts[0] === 'fast');
+  const slowEndsS1 = events.findIndex((e) => e.kind === 'host-task' && e.task === 's1' && e.host === 'slow');
+  assert.ok(fastStartsS3 >= 0 && fastStartsS3 < slowEndsS1, 'fast started its 3rd task before slow finished its 1st');
   assert.deepEqual(taskLines(events, 'slow'), ['slow s1 changed', 'slow s2 changed', 'slow s3 changed']);
   // free announces each task per host
   assert.equal(ofKind(events, 'task-start').length, 9);
@@ -89,18 +103,29 @@ test('linear: with one host failing, the others still go task by task and the fa
   ]);
 });
 
-for (const forks of [1, 2, 3]) {
-  test(`forks ${forks}: at most ${forks} commands run at once over 5 hosts`, async () => {
+for (const [forks, strategy] of [[1, 'free'], [2, 'free'], [3, 'free'], [1, 'linear'], [2, 'linear']] as const) {
+  test(`forks ${forks}, ${strategy}: exactly ${forks} commands run at once over 5 hosts`, async () => {
+    // check mode with check_mode: false probes: the commands run, and no journal fsync blurs the timing
     const probe: ConcurrencyProbe = { inFlight: 0, max: 0 };
     const init = Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, { probe, delayMs: 15, commands: { work: {} } }]));
     const hosts = fleet(init);
     const { summary } = await run({
-      playbook: yaml('- hosts: all', '  strategy: free', '  tasks:', '    - command: work', '    - command: work'),
+      playbook: yaml('- hosts: all', `  strategy: ${strategy}`, '  tasks:', '    - { command: work, check_mode: false }', '    - { command: work, check_mode: false }'),
       hosts,
       forks,
+      check: true,
     });
     assert.equal(summary.result, 'ok');
     assert.equal(probe.max, forks, `max concurrent execs ${probe.max}`);
-    for (const h of hosts.values()) assert.equal(h.log.filter((s) => s === 'work').length, 2);
+    for (const h of hosts.values()) assert.deepEqual(h.log, ['work', 'work']);
   });
 }
+
+test('forks 2 in apply mode: never more than 2 commands at once', async () => {
+  const probe: ConcurrencyProbe = { inFlight: 0, max: 0 };
+  const hosts = fleet(Object.fromEntries(['a', 'b', 'c', 'd', 'e'].map((n) => [n, { probe, delayMs: 10, commands: { work: {} } }])));
+  const { summary } = await run({ playbook: yaml('- hosts: all', '  tasks:', '    - command: work', '    - command: work'), hosts, forks: 2 });
+  assert.equal(summary.result, 'ok');
+  assert.ok(probe.max >= 1 && probe.max <= 2, `max concurrent execs ${probe.max}`);
+  for (const h of hosts.values()) assert.deepEqual(h.log, ['work', 'work']);
+});

@@ -295,3 +295,25 @@ test('block when: sees inventory_hostname and block vars; a broken block conditi
   assert.equal(summary.recap.h1!.state, 'ok');
   assert.deepEqual(ofKind(events, 'run-end').map((e) => e.result), ['failed']);
 });
+
+test('no_log: the event hides messages, command lines and file contents', async () => {
+  const hosts = fleet({ h1: { files: { '/etc/secret': 'old-password\n' }, commands: { 'set-password s3cret': { code: 1, stderr: 'bad s3cret\n' } } } });
+  const pb = yaml(
+    '- hosts: all',
+    '  rollback: false',
+    '  vars: { pw: s3cret }',
+    '  tasks:',
+    '    - { name: file, copy: { dest: /etc/secret, content: "{{ pw }}\\n" }, no_log: true }',
+    '    - { name: cmd, command: "set-password {{ pw }}", no_log: true }',
+  );
+  const { events } = await run({ playbook: pb, hosts });
+  assert.equal(hosts.get('h1')!.text('/etc/secret'), 's3cret\n');
+  const file = hostTask(events, 'h1', 'file');
+  assert.equal(file.noLog, true);
+  assert.deepEqual(file.effects.diffs, [{ path: '/etc/secret', before: 'file', after: 'file' }]);
+  const cmd = hostTask(events, 'h1', 'cmd');
+  assert.equal(cmd.status, 'failed');
+  assert.equal(cmd.msg, 'output hidden by no_log');
+  assert.deepEqual(cmd.effects.commands, ['(hidden by no_log)']);
+  assert.ok(!JSON.stringify(events).includes('s3cret'), 'the secret appears in no event');
+});

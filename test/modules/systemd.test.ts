@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { systemd, unitName } from '../../src/modules/systemd.ts';
 import type { Op } from '../../src/modules/types.ts';
-import { argErrors, converge, MemoryFacts, plan, service } from '../support/memory-facts.ts';
+import { argErrors, converge, fileState, MemoryFacts, plan, service } from '../support/memory-facts.ts';
 
 const U = 'flanneld.service';
 const sc = (action: string, unit = U): Op => ({ op: 'systemctl', unit, action } as Op);
@@ -144,4 +144,14 @@ test('systemd schema rejections', () => {
   assert.match(argErrors(systemd, { name: 'x', state: 'started', scope: 'user' }).join(), /Unrecognized key.*scope/);
   assert.deepEqual(argErrors(systemd, { daemon_reload: true }), []);
   assert.deepEqual(argErrors(systemd, { name: 'x', masked: true, state: 'stopped' }), []);
+});
+
+test('daemon_reload with a state in one task: a unit file systemd does not know yet is planned as loaded', async () => {
+  const facts = new MemoryFacts().setService(service('later.service', 'not-found', 'inactive', ''));
+  const none = await plan(systemd, { name: 'later', daemon_reload: true, state: 'started' }, facts);
+  assert.equal(none.fail, 'unit later.service not found');
+  facts.set('/etc/systemd/system/later.service', fileState('[Service]\nExecStart=/bin/true\n'));
+  const p = await plan(systemd, { name: 'later', daemon_reload: true, state: 'started', enabled: true }, facts);
+  assert.equal(p.fail, undefined);
+  assert.deepEqual(p.ops, [{ op: 'daemon-reload' }, sc('enable', 'later.service'), sc('start', 'later.service')]);
 });
