@@ -3,7 +3,9 @@
  * connection per host (all hosts at once, host keys checked against
  * known_hosts), then the scenario's plain shell commands in sequence on each
  * (bench/scenario.ts floorSteps), nothing else: no state reads, no backups,
- * no journal. Prints one JSON line: hosts, steps, median milliseconds per step.
+ * no journal. Prints a JSON line when it starts (so the time to its first
+ * byte is its startup), then one with hosts, steps, the median time to connect
+ * and the median milliseconds per step.
  *
  *   node --import tsx bench/floor.ts --inventory INV --known-hosts KH [--limit HOST] [--steps K]
  *
@@ -87,9 +89,11 @@ function execStep(client: ssh2.Client, step: FloorStep): Promise<number | null> 
 }
 
 async function runHost(host: FloorHost, ctx: { user: string; key: string; known: Map<string, Set<string>>; steps: number; template: string; copy: string }): Promise<number[]> {
+  const t0 = performance.now();
   const client = await connect(host, ctx.user, ctx.key, ctx.known.get(host.address));
   try {
-    const times: number[] = [];
+    // times[0]: connecting; times[i]: step i.
+    const times: number[] = [performance.now() - t0];
     for (const step of floorSteps(host.name, ctx.template, ctx.copy).slice(0, ctx.steps)) {
       const t0 = performance.now();
       const code = await execStep(client, step);
@@ -111,6 +115,7 @@ async function main(): Promise<number> {
       steps: { type: 'string', default: '12' },
     },
   });
+  process.stdout.write(`${JSON.stringify({ started: true })}\n`);
   if (!values.inventory || !values['known-hosts']) {
     process.stderr.write('usage: floor.ts --inventory INV --known-hosts KH [--limit HOST] [--steps K]\n');
     return 2;
@@ -128,8 +133,10 @@ async function main(): Promise<number> {
   const results = await Promise.allSettled(hosts.map((h) => runHost(h, ctx)));
   const failures = results.flatMap((r) => (r.status === 'rejected' ? [String((r.reason as Error)?.message ?? r.reason)] : []));
   const times = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []));
-  const perStepMs = Array.from({ length: ctx.steps }, (_, i) => Math.round(median(times.map((t) => t[i]!).filter((x) => x !== undefined)) * 10) / 10);
-  process.stdout.write(`${JSON.stringify({ ok: failures.length === 0, hosts: hosts.length, steps: ctx.steps, perStepMs, failures })}\n`);
+  const med = (i: number) => Math.round(median(times.map((t) => t[i]!).filter((x) => x !== undefined)) * 10) / 10;
+  const perStepMs = Array.from({ length: ctx.steps }, (_, i) => med(i + 1));
+  const summary = { ok: failures.length === 0, hosts: hosts.length, steps: ctx.steps, connectMs: med(0), perStepMs, failures };
+  process.stdout.write(`${JSON.stringify(summary)}\n`);
   return failures.length === 0 ? 0 : 1;
 }
 

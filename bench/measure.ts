@@ -28,6 +28,12 @@ export interface Measured {
   peakProcessRssKiB: number;
   /** Most processes alive at once in the tree (sampled). */
   peakProcesses: number;
+  /** CPU the lab hosts (their sshd and everything it started) used during the run; null when no host was adopted. */
+  hostCpuMs: number | null;
+  /** CPU the whole machine used during the run (all cores, /proc/stat). */
+  machineCpuMs: number;
+  /** machineCpuMs minus the run's and the hosts' CPU: other work on the machine (noise), never below 0. */
+  otherCpuMs: number;
   stdout: string;
   stderr: string;
 }
@@ -57,6 +63,9 @@ export function cgroup2Root(): string {
 
 let parent: string | undefined;
 let seq = 0;
+/** Groups of runs in progress (killed by removeGroups on an early exit). */
+const live = new Set<string>();
+let hostsGroup: string | undefined;
 
 /** A parent group for this bench process, removed by removeGroups(). */
 function parentGroup(): string {
@@ -65,6 +74,35 @@ function parentGroup(): string {
     mkdirSync(parent, { recursive: true });
   }
   return parent;
+}
+
+/**
+ * Put lab host processes (each host's holder, init and sshd: everything sshd
+ * starts later inherits the group) in a group of their own, so each run also
+ * reports the CPU the hosts spent. Call after every lab bring-up.
+ */
+export function adoptHostProcesses(pids: number[]): void {
+  if (!hostsGroup) {
+    hostsGroup = join(parentGroup(), 'hosts');
+    mkdirSync(hostsGroup, { recursive: true });
+  }
+  for (const pid of pids) {
+    if (pid <= 0) continue;
+    try {
+      writeFileSync(join(hostsGroup, 'cgroup.procs'), String(pid));
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+}
+
+const TICK_MS = 10; // USER_HZ is 100 on Linux
+
+/** Non-idle CPU time of the whole machine so far (ms, all cores). */
+function machineBusyMs(): number {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+  const [, user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * TICK_MS;
 }
 
 function pidsOf(group: string): number[] {
@@ -131,8 +169,11 @@ async function removeGroup(group: string): Promise<void> {
 export async function measure(argv: string[], options: MeasureOptions = {}): Promise<Measured> {
   const group = join(parentGroup(), `run-${++seq}`);
   mkdirSync(group);
+  live.add(group);
   // The wrapper joins the group before exec, so every descendant is in it from the start.
   const wrapper = 'echo $$ > "$0/cgroup.procs" && exec "$@"';
+  const hostsBefore = hostsGroup ? cpuStat(hostsGroup) : null;
+  const machineBefore = machineBusyMs();
   const started = process.hrtime.bigint();
   const since = () => Number(process.hrtime.bigint() - started) / 1e6;
   const child = spawn('/bin/sh', ['-c', wrapper, group, ...argv], {
@@ -173,6 +214,9 @@ export async function measure(argv: string[], options: MeasureOptions = {}): Pro
   try {
     await emptyGroup(group);
     const cpu = cpuStat(group);
+    const hostsAfter = hostsGroup && hostsBefore ? cpuStat(hostsGroup) : null;
+    const hostCpuMs = hostsAfter && hostsBefore ? hostsAfter.userMs + hostsAfter.sysMs - hostsBefore.userMs - hostsBefore.sysMs : null;
+    const machineCpuMs = machineBusyMs() - machineBefore;
     return {
       code,
       wallMs,
@@ -183,21 +227,47 @@ export async function measure(argv: string[], options: MeasureOptions = {}): Pro
       peakTreeRssKiB: peakTree,
       peakProcessRssKiB: peakOne,
       peakProcesses: peakProcs,
+      hostCpuMs,
+      machineCpuMs,
+      otherCpuMs: Math.max(0, machineCpuMs - cpu.userMs - cpu.sysMs - (hostCpuMs ?? 0)),
       stdout: Buffer.concat(out).toString('utf8'),
       stderr: Buffer.concat(err).toString('utf8'),
     };
   } finally {
     await removeGroup(group);
+    live.delete(group);
   }
 }
 
-/** Remove this process's parent group (call once at the end; also safe from an exit handler). */
+const sleepCell = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Kill what runs in progress left and remove this process's groups (at the end,
+ * or from an exit handler on Ctrl-C: synchronous).
+ */
 export function removeGroups(): void {
-  if (!parent) return;
-  try {
-    rmdirSync(parent);
-  } catch {
-    /* a run still holds a child group: left for the kernel to report */
+  for (const group of live) {
+    try {
+      writeFileSync(join(group, 'cgroup.kill'), '1');
+    } catch {
+      for (const p of pidsOf(group)) try { process.kill(p, 'SIGKILL'); } catch { /* gone */ }
+    }
   }
+  // Lab hosts still up (their teardown may run after us) go back to the root group.
+  if (hostsGroup) {
+    for (const p of pidsOf(hostsGroup)) try { writeFileSync(join(cgroup2Root(), 'cgroup.procs'), String(p)); } catch { /* gone */ }
+  }
+  for (const group of [...live, ...(hostsGroup ? [hostsGroup] : []), ...(parent ? [parent] : [])]) {
+    for (let i = 0; i < 50; i++) {
+      try {
+        rmdirSync(group);
+        break;
+      } catch {
+        Atomics.wait(sleepCell, 0, 0, 20);
+      }
+    }
+  }
+  live.clear();
+  hostsGroup = undefined;
   parent = undefined;
 }

@@ -126,6 +126,8 @@ export interface ToolOutcome {
   error?: string;
   /** fleet: median duration of each task over the hosts (ms); floor: median per step. */
   perTaskMs?: number[];
+  /** floor: median time to connect to a host (ms). */
+  connectMs?: number;
 }
 
 interface FleetEvent {
@@ -166,9 +168,9 @@ export function judge(tool: ToolName, code: number | null, stdout: string, stder
   }
   const line = stdout.trim().split('\n').pop() ?? '';
   try {
-    const r = JSON.parse(line) as { ok: boolean; hosts: number; perStepMs: number[]; failures: string[] };
-    if (code !== 0 || !r.ok || r.hosts !== hosts) return { ok: false, error: `exit ${code}; ${r.failures.slice(0, 3).join('; ')} ${tail(stderr)}` };
-    return { ok: true, perTaskMs: r.perStepMs };
+    const r = JSON.parse(line) as { ok: boolean; hosts: number; connectMs: number; perStepMs: number[]; failures: string[] };
+    if (code !== 0 || !r.ok || r.hosts !== hosts) return { ok: false, error: `exit ${code}; ${(r.failures ?? []).slice(0, 3).join('; ')} ${tail(stderr)}` };
+    return { ok: true, perTaskMs: r.perStepMs, connectMs: r.connectMs };
   } catch {
     return { ok: false, error: `exit ${code}; ${tail(stdout)} ${tail(stderr)}` };
   }

@@ -93,20 +93,22 @@ export async function countTrips(lab: Lab, tool: ToolName, progress: (msg: strin
     await seedHosts(lab, host.name);
     const before = await mark(lab, host);
     const scratch = scratchDir();
+    let verdict: { ok: boolean; error?: string };
     try {
       const inv = invocation(tool, lab, { forks: 1, limit: host.name, steps: k, scratch });
       const m = await measure(inv.argv, { env: inv.env, cwd: inv.cwd });
-      const verdict = k === TASKS.length ? judge(tool, m.code, m.stdout, m.stderr, 1) : { ok: m.code === 0, error: m.stderr.slice(-500) };
-      if (!verdict.ok) throw new FleetError('E_INTERNAL', `bench: ${tool} with ${k} tasks failed: ${verdict.error}`);
-      if (k === TASKS.length) {
-        const problems = await checkHosts(lab, isCheck(tool) ? 'seeded' : 'applied', host.name);
-        if (problems.length) throw new FleetError('E_INTERNAL', `bench: ${tool} left ${host.name} wrong: ${problems.join('; ')}`);
-      }
+      verdict = k === TASKS.length ? judge(tool, m.code, m.stdout, m.stderr, 1) : { ok: m.code === 0, error: m.stderr.slice(-500) };
     } finally {
       rmSync(scratch, { recursive: true, force: true });
     }
+    if (!verdict.ok) throw new FleetError('E_INTERNAL', `bench: ${tool} with ${k} tasks failed: ${verdict.error}`);
     await sleep(200); // sshd's session processes finish logging
+    // Count before checking the host: the check starts processes there too.
     cumulative.push(await collect(lab, host, before));
+    if (k === TASKS.length) {
+      const problems = await checkHosts(lab, isCheck(tool) ? 'seeded' : 'applied', host.name);
+      if (problems.length) throw new FleetError('E_INTERNAL', `bench: ${tool} left ${host.name} wrong: ${problems.join('; ')}`);
+    }
     progress(`${tool}: ${k}/${TASKS.length} tasks`);
   }
   const perTask = cumulative.slice(1).map((c, i) => diff(c, cumulative[i]!));

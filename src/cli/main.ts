@@ -8,6 +8,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { isFleetError, FleetError } from '../errors/fleet-error.ts';
 import { EXIT, exitCodeForError } from './exit-codes.ts';
+import { errorLine } from './error-line.ts';
 import * as run from './commands/run.ts';
 import * as rollback from './commands/rollback.ts';
 import * as inventory from './commands/inventory.ts';
@@ -55,7 +56,7 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
   }
   if (failure) {
     if (isFleetError(failure)) {
-      process.stderr.write(`fleet: error${failure.code === 'E_USAGE' ? '' : ` [${failure.code}]`}: ${failure.describe()}\n`);
+      process.stderr.write(errorLine(failure));
       if (failure.code === 'E_USAGE') process.stderr.write('run fleet --help for usage\n');
     } else {
       process.stderr.write(`fleet: internal error: ${(failure as Error)?.stack ?? String(failure)}\n`);

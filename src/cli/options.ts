@@ -34,7 +34,10 @@ export function connectorFor(pool: SshPool, inventory: Inventory): Connector {
   return (h) => pool.get(connectionSpec(inventory, h));
 }
 
-/** `-e key=value` (value read as YAML: numbers, booleans, lists) or `-e @file.yaml`. */
+/** Names that reach into prototypes: never variables. */
+const RESERVED_NAMES: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** `-e key=value` (value read as YAML: numbers, booleans, lists). */
 export function parseExtraVars(list: unknown): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   const items = list === undefined ? [] : Array.isArray(list) ? list : [list];
@@ -43,17 +46,27 @@ export function parseExtraVars(list: unknown): Record<string, unknown> {
     const i = s.indexOf('=');
     if (i <= 0) throw new FleetError('E_USAGE', `-e expects key=value, got '${s}'`);
     const key = s.slice(0, i);
-    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) throw new FleetError('E_USAGE', `-e: '${key}' is not a variable name`);
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key) || RESERVED_NAMES.has(key)) {
+      throw new FleetError('E_USAGE', `-e: '${key}' is not a variable name`);
+    }
     const text = s.slice(i + 1);
+    if (text.includes('\0')) throw new FleetError('E_USAGE', `-e ${key}: the value contains a NUL character`);
     let value: unknown = text;
     if (/^[[{]/.test(text) || /^(true|false|-?\d+(\.\d+)?)$/.test(text)) {
       try {
         value = parseYaml(text, { maxAliasCount: 0 });
-      } catch {
-        value = text;
+      } catch (e) {
+        if (!/^[[{]/.test(text)) value = text;
+        else {
+          const why = e instanceof ReferenceError ? 'YAML aliases (*name) are not allowed in -e values'
+            : e instanceof Error ? e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '') : String(e);
+          throw new FleetError('E_USAGE', `-e ${key}: the value starts like a YAML list or mapping but is not one: ${why}`, {
+            hint: 'values starting with [ or { are read as YAML flow lists or mappings, e.g. -e ports=[80,443]',
+          });
+        }
       }
     }
-    out[key] = value;
+    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

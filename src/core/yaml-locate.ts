@@ -46,21 +46,30 @@ export interface LocateOptions {
 /** Parse one YAML document; throws E_YAML on syntax errors and unknown tags. */
 export function parseYamlSource(text: string, file: string): YamlSource {
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, {
-    prettyErrors: true,
-    // Duplicate keys are checked below in linear time; yaml's own check is
-    // quadratic (10,000 hosts in one group took seconds).
-    uniqueKeys: false,
-    merge: true,
-    lineCounter,
-    logLevel: 'error',
-  });
+  let doc: Document.Parsed;
+  try {
+    doc = parseDocument(text, {
+      prettyErrors: true,
+      // Duplicate keys are checked below in linear time; yaml's own check is
+      // quadratic (10,000 hosts in one group took seconds).
+      uniqueKeys: false,
+      merge: true,
+      lineCounter,
+      logLevel: 'error',
+    });
+  } catch (e) {
+    // yaml's parser recurses once per level of block nesting
+    if (!(e instanceof RangeError)) throw e;
+    throw new FleetError('E_YAML', 'YAML document is nested too deeply', { location: { file, line: 1, col: 1 }, cause: e });
+  }
   const src: YamlSource = { doc, lineCounter, file };
   const first = doc.errors[0];
   if (first) throw yamlErrorToFleet(src, first);
   let dup: { key: string; offset: number } | undefined;
+  let nul: number | undefined;
   try {
     dup = duplicateKey(doc);
+    nul = nulScalar(doc);
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     throw new FleetError('E_YAML', 'YAML document is nested too deeply', { location: { file, line: 1, col: 1 }, cause: e });
@@ -75,7 +84,25 @@ export function parseYamlSource(text: string, file: string): YamlSource {
   if (badTag) {
     throw yamlErrorToFleet(src, badTag, 'YAML tags like !vault are not supported; use plain values');
   }
+  if (nul !== undefined) {
+    throw new FleetError('E_YAML', 'a string contains a NUL character (\\0), which no file, command or path can hold', {
+      location: offsetLocation(src, nul),
+    });
+  }
   return src;
+}
+
+/** Offset of the first scalar (key or value) whose string holds a NUL character (YAML's "\0" or "\x00" escapes). */
+function nulScalar(doc: Document.Parsed): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string' || !node.value.includes('\0')) return undefined;
+      found = nodeStart(node) ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /** Plain JS data of the document; E_YAML on alias bombs and runaway nesting. */

@@ -78,7 +78,8 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
     const batchNames = batch.map((h) => h.name);
     const announce = (o: number, hosts: string[]) => {
       const node = byOrder.get(o);
-      if (node && node.kind === 'task') {
+      // after a stop (signal, any_errors_fatal) released hosts skip the task: do not announce it
+      if (node && node.kind === 'task' && !abort && !opts.stopping()) {
         pc.emit({ kind: 'task-start', play: play.name, task: node.name, location: node.location, hosts, handler: play.handlers.includes(node) });
       }
     };
@@ -119,7 +120,11 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
           const out = await runOne(host, node, scoped, false);
           if (!out) { if (host.failed || host.unreachable) return false; continue; }
           countOutcome(host, out);
-          if (out.status === 'unreachable') return false;
+          if (out.status === 'unreachable') {
+            // As in Ansible: a host that cannot be reached is fatal too under any_errors_fatal.
+            if (play.anyErrorsFatal) abort = true;
+            return false;
+          }
           if (out.status === 'failed') {
             if (play.anyErrorsFatal && !rescuable) abort = true;
             return false;

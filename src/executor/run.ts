@@ -175,7 +175,7 @@ async function autoRollback(
         await connect(host);
       } catch (e) {
         if (!isFleetError(e)) throw e;
-        await sleep(2000 * 2 ** attempt);
+        if (attempt < 2) await sleep(2000 * 2 ** attempt); // no pause after the last try
       }
     }
     if (!host.transport) {

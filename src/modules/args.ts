@@ -3,6 +3,12 @@ import { z } from 'zod';
 import { parseMode, type ModeSpec } from './mode.ts';
 import { parseTemplate, patternError, type TemplatePart } from './regex.ts';
 
+/**
+ * A number, also when templating made it a string ("15"): templates render to
+ * text unless they are exactly one variable, so numeric arguments accept digits.
+ */
+export const num = z.union([z.number(), z.string().regex(/^\s*-?\d+(\.\d+)?\s*$/, { message: 'must be a number' }).transform(Number)]);
+
 /** An absolute path. Trailing slashes are dropped ("/opt/x/" is "/opt/x"). */
 export const absolutePath = z
   .string()

@@ -8,7 +8,7 @@
  * and a stale pattern is caught instead of silently doing nothing.
  */
 import { z } from 'zod';
-import { exactlyOne, fileAttrArgs, filePath, isUnrendered, patternArg, templateArg } from './args.ts';
+import { exactlyOne, fileAttrArgs, filePath, isUnrendered, num, patternArg, templateArg } from './args.ts';
 import { decodeUtf8, planFileContent } from './file-content.ts';
 import { substituter } from './text-edit.ts';
 import type { ModuleDef, Plan } from './types.ts';
@@ -17,7 +17,7 @@ const edit = z
   .strictObject({
     regexp: patternArg.refine((r) => r !== '', { message: 'regexp is empty' }),
     replace: templateArg,
-    count: z.number().int().min(1).default(1),
+    count: num.pipe(z.number().int().min(1)).default(1),
   })
   .superRefine((v, ctx) => {
     if (isUnrendered(v.regexp, v.replace)) return;

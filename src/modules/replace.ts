@@ -14,7 +14,7 @@
  * after/before that match nothing fail the same way (Ansible reports ok).
  */
 import { z } from 'zod';
-import { fileAttrArgs, filePath, isUnrendered, patternArg, templateArg } from './args.ts';
+import { fileAttrArgs, filePath, isUnrendered, num, patternArg, templateArg } from './args.ts';
 import { decodeUtf8, notAFile, notUtf8, planFileContent } from './file-content.ts';
 import { region, substituter, type Substituter } from './text-edit.ts';
 import type { ModuleDef, Plan } from './types.ts';
@@ -26,12 +26,17 @@ const schema = z
     replace: templateArg.default(''),
     after: patternArg.optional(),
     before: patternArg.optional(),
-    expect: z.number().int().min(1).optional(),
+    expect: num.pipe(z.number().int().min(1)).optional(),
     allow_no_match: z.boolean().default(false),
     ...fileAttrArgs,
   })
   .superRefine((v, ctx) => {
     if (isUnrendered(v.regexp, v.replace)) return;
+    try {
+      substituter(v.regexp, '');
+    } catch {
+      return; // a bad regexp is reported at 'regexp' (patternArg), not again at 'replace'
+    }
     try {
       substituter(v.regexp, v.replace);
     } catch (e) {

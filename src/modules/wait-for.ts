@@ -6,20 +6,21 @@
  */
 import { z } from 'zod';
 import type { ModuleDef } from './types.ts';
+import { num } from './args.ts';
 
-const seconds = z.number().min(0, { message: 'must be 0 or more seconds' });
+const seconds = num.pipe(z.number().min(0, { message: 'must be 0 or more seconds' }));
 
 const schema = z.strictObject({
   host: z
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._:-]*$/, { message: 'must be a host name or an IP address' })
     .default('127.0.0.1'),
-  port: z.number().int().min(1).max(65535),
+  port: num.pipe(z.number().int().min(1).max(65535)),
   state: z.enum(['started', 'stopped', 'established', 'drained']).default('started'),
-  min_count: z.number().int().min(1).default(1),
+  min_count: num.pipe(z.number().int().min(1)).default(1),
   timeout: seconds.default(300),
   delay: seconds.default(0),
-  sleep: z.number().positive({ message: 'must be more than 0 seconds' }).default(1),
+  sleep: num.pipe(z.number().positive({ message: 'must be more than 0 seconds' })).default(1),
 });
 
 export type WaitForArgs = z.output<typeof schema>;

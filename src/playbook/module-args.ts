@@ -96,7 +96,8 @@ export function readModuleArgs(
     sources[def.freeForm] = modulePath;
   } else if (isMapping(raw)) {
     for (const k of Object.keys(raw)) {
-      args[k] = raw[k];
+      // defineProperty: a `__proto__` key stays a key (and is reported), it does not become the prototype
+      Object.defineProperty(args, k, { value: raw[k], enumerable: true, writable: true, configurable: true });
       sources[k] = [...modulePath, k];
     }
   } else if (raw !== null) {

@@ -7,6 +7,8 @@ import Handlebars from 'handlebars';
 import { FleetError, type SourceLocation } from '../errors/fleet-error.ts';
 import { isPlainObject } from '../expr/values.ts';
 import { runtimeError, syntaxError, templateError, type RenderWhere } from './errors.ts';
+export type { RenderWhere } from './errors.ts';
+export { rootVariables, type RootUse } from './free-vars.ts';
 import { makeHelpers, OPTIONAL_PATH_HELPER, OUTPUT_HELPER, PUBLIC_HELPERS } from './helpers.ts';
 import { SafeData } from './safe-data.ts';
 import { scanTemplate, ScanError, type PathUse } from './scan.ts';
@@ -127,6 +129,16 @@ export function renderDeep(
     return out;
   };
   return walk(value, 0);
+}
+
+/**
+ * Check a template without rendering it: size, syntax, helpers, names that are
+ * never accessible. Throws what rendering would (E_TEMPLATE, E_UNDEFINED_VAR,
+ * E_INPUT_TOO_LARGE), placed like rendering places it.
+ */
+export function checkTemplate(text: string, where: RenderWhere): void {
+  checkSize(text, where);
+  if (text.includes('{{')) compile(text, where);
 }
 
 /** Render a template file's text; errors point into the file. */

@@ -89,21 +89,34 @@ export function runChannel(
       reject(e);
     };
 
+    let open: ClientChannel | undefined;
+    const closeChannel = (channel: ClientChannel | undefined): void => {
+      try {
+        channel?.close();
+      } catch {
+        /* already closed */
+      }
+    };
+    // The deadline runs from the request, not from the channel's opening: on a
+    // silent network the host never answers the open request at all.
+    if (options.deadlineMs !== undefined) {
+      timer = setTimeout(() => {
+        closeChannel(open);
+        finish(true);
+      }, options.deadlineMs);
+    }
+
     const onChannel = (e: Error | undefined, channel: ClientChannel): void => {
+      if (settled) {
+        // opened after the deadline: nobody waits for it any more
+        if (!e) closeChannel(channel);
+        return;
+      }
       if (e) {
         fail(isDead() ? lost(`connection lost: ${e.message}`) : new FleetError('E_REMOTE', `cannot start a command: ${e.message}`, { cause: e }));
         return;
       }
-      if (options.deadlineMs !== undefined) {
-        timer = setTimeout(() => {
-          try {
-            channel.close();
-          } catch {
-            /* already closed */
-          }
-          finish(true);
-        }, options.deadlineMs);
-      }
+      open = channel;
       channel.on('data', (chunk: Buffer) => out.push(chunk));
       channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       channel.on('exit', (c: number | null, s?: string) => {
@@ -126,6 +139,38 @@ export function runChannel(
       client.exec(command, onChannel);
     } catch (e) {
       fail(lost(`connection lost: ${(e as Error).message}`));
+    }
+  });
+}
+
+/**
+ * Does the host still answer on this connection? Resolves true as soon as it
+ * answers a channel request (opened or refused), false when it says nothing
+ * for `ms`: a silent network (link down, host frozen) rather than a slow command.
+ */
+export function hostAnswers(client: Client, ms: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    let done = false;
+    const settle = (answered: boolean): void => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      resolve(answered);
+    };
+    const timer = setTimeout(() => settle(false), ms);
+    try {
+      client.exec('true', (e: Error | undefined, channel: ClientChannel) => {
+        if (!e) {
+          channel.on('error', () => undefined);
+          channel.resume();
+          channel.stderr.resume();
+          channel.end();
+        }
+        // "No response from server" comes from the connection closing, not from the host.
+        settle(!e || !/No response from server/.test(e.message));
+      });
+    } catch {
+      settle(false);
     }
   });
 }

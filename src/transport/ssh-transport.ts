@@ -9,7 +9,7 @@ import type { Client } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { FileMeta, PathState } from '../modules/types.ts';
 import type { ConnectionSpec, ExecOptions, ExecResult, ReadOptions, Transport, WriteOptions } from './types.ts';
-import { runChannel, type ChannelRunResult } from './ssh-channel.ts';
+import { hostAnswers, runChannel, type ChannelRunResult } from './ssh-channel.ts';
 import {
   KILL_AFTER_SECONDS,
   buildCommand,
@@ -28,6 +28,14 @@ const MAX_CHANNELS = 8;
 const MAX_COMMAND_BYTES = 128 * 1024 - 1024;
 /** Controller deadline beyond the host-side timeout and its kill grace period. */
 const DEADLINE_MARGIN_MS = 3000;
+/**
+ * A command still running this long after its timeout makes fleet ask whether
+ * the host still answers at all; silence for LIVENESS_PROBE_MS means the
+ * network or the host is gone: the connection is dropped (E_UNREACHABLE) at
+ * about timeout + 4 s instead of waiting for the ssh keepalive (30-40 s).
+ */
+const LIVENESS_AFTER_MS = 1000;
+const LIVENESS_PROBE_MS = 3000;
 
 class Slots {
   private active = 0;
@@ -60,6 +68,8 @@ export class SshTransport implements Transport {
   readonly name: string;
   private trips = 0;
   private dead: string | undefined;
+  /** Why the liveness check dropped the connection (reported instead of the generic "connection lost"). */
+  private silent: string | undefined;
   private readonly slots = new Slots(MAX_CHANNELS);
   private readonly sudoModes = new Map<string, Promise<SudoSpec | null>>();
 
@@ -165,19 +175,36 @@ export class SshTransport implements Transport {
     if (run.stdin) stdin.push(run.stdin);
     const deadlineMs = run.timeoutMs === undefined ? undefined : run.timeoutMs + KILL_AFTER_SECONDS * 1000 + DEADLINE_MARGIN_MS;
     await this.slots.acquire();
+    const watchdog = run.timeoutMs === undefined ? undefined : setTimeout(() => void this.checkAlive(run.timeoutMs!), run.timeoutMs + LIVENESS_AFTER_MS);
     try {
       if (this.dead !== undefined) throw this.lost(this.dead);
       this.trips++;
-      return await runChannel(
+      const r = await runChannel(
         this.client,
         command,
         { stdin, maxOutputBytes: run.maxOutputBytes, deadlineMs },
-        (reason) => this.lost(reason),
+        (reason) => this.lost(this.silent ?? reason),
         () => this.dead !== undefined,
       );
+      // The deadline and a lost connection can race: a dead host is unreachable, not timed out.
+      if (r.deadlineHit && this.dead !== undefined) throw this.lost(this.silent ?? this.dead);
+      return r;
     } finally {
+      clearTimeout(watchdog);
       this.slots.release();
     }
+  }
+
+  /** A command outlived its timeout: if the host no longer answers at all, drop the connection. */
+  private async checkAlive(timeoutMs: number): Promise<void> {
+    if (this.dead !== undefined) return;
+    if (await hostAnswers(this.client, LIVENESS_PROBE_MS)) return;
+    if (this.dead !== undefined) return;
+    this.silent = `no answer from the host for ${LIVENESS_PROBE_MS / 1000}s after a command's ${timeoutMs / 1000}s timeout (network down?)`;
+    // Destroy the socket first (which closes every channel): markDead's release ends the
+    // connection gracefully, and a socket being ended can no longer be destroyed.
+    this.client.destroy();
+    this.markDead(this.silent);
   }
 
   /** How to become `user`: null when already connected as that user. Probed once per user and connection. */

@@ -104,7 +104,7 @@ test('wait_for: schema rejections', () => {
   assert.match(errs({}), /port/);
   assert.match(errs({ port: 0 }), /port/);
   assert.match(errs({ port: 65536 }), /port/);
-  assert.match(errs({ port: '179' }), /port/);
+  assert.match(errs({ port: 'http' }), /port/);
   assert.match(errs({ port: 1, host: '$(reboot)' }), /host name or an IP address/);
   assert.match(errs({ port: 1, state: 'present' }), /state/);
   assert.match(errs({ port: 1, min_count: 0 }), /min_count/);
@@ -112,4 +112,12 @@ test('wait_for: schema rejections', () => {
   assert.match(errs({ port: 1, sleep: 0 }), /sleep/);
   assert.match(errs({ port: 1, path: '/x' }), /Unrecognized key/);
   assert.equal(errs({ port: 1, host: 'fe80::1' }), '');
+});
+
+test('numeric arguments accept digits that templating turned into strings', async () => {
+  const { waitFor } = await import('../../src/modules/wait-for.ts');
+  const ok = waitFor.schema.safeParse({ port: '179', state: 'established', min_count: '3', timeout: '15' });
+  assert.equal(ok.success, true);
+  if (ok.success) assert.deepEqual([ok.data.port, ok.data.min_count, ok.data.timeout], [179, 3, 15]);
+  assert.equal(waitFor.schema.safeParse({ port: 'http' }).success, false);
 });

@@ -51,7 +51,7 @@ test('modules read the host only through the plan context', () => {
     const imports = [...src.matchAll(/from '([^']+)'/g)].map((m) => m[1]);
     for (const i of imports) {
       assert.ok(
-        /^\.\/|^\.\.\/core\/shell\.ts$|^\.\.\/errors\//.test(i) || ['zod', 'node:path'].includes(i),
+        /^\.\/|^\.\.\/core\/shell\.ts$|^\.\.\/errors\/|^\.\.\/expr\//.test(i) || ['zod', 'node:path'].includes(i),
         `${name} imports ${i}`,
       );
     }

@@ -55,6 +55,8 @@ export interface MemoryHostInit {
   probe?: ConcurrencyProbe;
   /** The connector refuses this host (E_UNREACHABLE). */
   unreachable?: boolean;
+  /** Called before each write or exec through a connection reaches the host (e.g. to look at the journal then). */
+  beforeChange?: (what: { kind: 'write' | 'exec'; target: string }) => void | Promise<void>;
 }
 
 const UNIT_DIRS = ['/etc/systemd/system', '/run/systemd/system', '/lib/systemd/system', '/usr/lib/systemd/system'];
@@ -176,9 +178,17 @@ export class MemoryHost {
       get roundTrips() {
         return base.roundTrips;
       },
-      exec: async (script, options) => (open(), base.exec(script, options)),
+      exec: async (script, options) => {
+        open();
+        await this.init.beforeChange?.({ kind: 'exec', target: script });
+        return base.exec(script, options);
+      },
       read: async (path, options) => (open(), base.read(path, options)),
-      write: async (path, content, options) => (open(), base.write(path, content, options)),
+      write: async (path, content, options) => {
+        open();
+        await this.init.beforeChange?.({ kind: 'write', target: path });
+        return base.write(path, content, options);
+      },
       close: async () => {
         closed = true;
       },

@@ -10,6 +10,7 @@ import {
   connectionOptions, connectorFor, knownHostsFile, makePool, makeReporter, parseExtraVars, pickOutput, type OutputKind,
 } from '../options.ts';
 import { onInterrupt } from '../signals.ts';
+import { preflight } from '../preflight.ts';
 
 export const command = 'run <playbook>';
 export const describe = 'run a playbook against the inventory (--check: show exact diffs, change nothing)';
@@ -43,6 +44,10 @@ export async function handler(argv: Args): Promise<number> {
   const inventory = await loadInventory(argv.inventory);
   const extraVars = parseExtraVars(argv.extraVars);
   if (argv.limit) selectHosts(inventory, argv.limit);
+  const onlyTags = splitTags(argv.tags);
+  const skipTags = splitTags(argv.skipTags);
+  const problems = await preflight({ playbook, inventory, extraVars, onlyTags, skipTags });
+  if (problems.length) throw problems[0];
   const pool = makePool(argv);
   const reporter = makeReporter(pickOutput(argv.output), argv.diff);
   const stop = { requested: false };
@@ -54,8 +59,8 @@ export async function handler(argv: Args): Promise<number> {
       check: argv.check,
       forks: argv.forks,
       ...(argv.limit ? { limit: argv.limit } : {}),
-      onlyTags: splitTags(argv.tags),
-      skipTags: splitTags(argv.skipTags),
+      onlyTags,
+      skipTags,
       extraVars,
       noRollback: !argv.rollback,
       forceHandlers: argv.forceHandlers,
