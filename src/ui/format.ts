@@ -62,11 +62,18 @@ export function formatService(s: ServiceChange): string {
   return s.action ? `${state} (${s.action})` : state;
 }
 
+/** A long script shows its first lines only (--output json carries it whole). */
+function shortCommand(cmd: string, indent: string): string {
+  const lines = cmd.replace(/\n+$/, '').split('\n');
+  if (lines.length <= 4) return lines.join(`\n${indent}  `);
+  return [...lines.slice(0, 3), `... (${lines.length - 3} more lines)`].join(`\n${indent}  `);
+}
+
 export function formatEffects(p: Paint, fx: TaskEffects, check: boolean, indent = '    '): string[] {
   const out: string[] = [];
   for (const d of fx.diffs) out.push(...formatDiff(p, d, indent));
   for (const s of fx.services) out.push(indent + p.bold('service ') + formatService(s));
-  for (const c of fx.commands) out.push(indent + (check ? 'would run: ' : 'ran: ') + c);
+  for (const c of fx.commands) out.push(indent + (check ? 'would run: ' : 'ran: ') + shortCommand(c, indent));
   return out;
 }
 

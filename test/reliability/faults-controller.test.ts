@@ -8,7 +8,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLab, snapshotDiff } from '../lab/index.ts';
 import { hostFile, hostSh, removeDir, runFleet, tempDir, writePlaybook } from '../integration/helpers.ts';
-import { LiveFleet, hostProcs, liveEnd, liveTasks, waitUntil } from './helpers.ts';
+import { LiveFleet, hostProcs, liveEnd, liveTasks, waitUntil } from './fault-helpers.ts';
 
 const HOSTS = ['h1', 'h2', 'h3'];
 
@@ -65,13 +65,14 @@ describe('faults: the controller interrupted, concurrent runs (rel-ctl)', { time
   };
   const sleeping = (pause: string, hosts = HOSTS) => () => hosts.every((x) => hostProcs(h.lab, x, new RegExp(`^sleep ${pause.replace('.', '\\.')}$`)).length > 0);
 
-  it('first SIGINT: running tasks finish, no new task starts, the failed host is rolled back, the recap comes; exit 130', async () => {
+  it('first SIGINT: running tasks finish, no new task starts, the failed host is rolled back, the recap comes; exit 130', async (t) => {
     await seed();
     const run = start(['run', pb, ...base(), '-e', 'pause=3.3', '-e', 'fail_host=h2']);
     await waitUntil(sleeping('3.3'), 30_000, 'the slow step on every host');
     run.child.kill('SIGINT');
     const signalled = Date.now();
     const exit = await run.exit;
+    t.diagnostic(`exited ${Date.now() - signalled} ms after SIGINT (the step had up to 3.3 s to go, then h2's rollback)`);
     assert.equal(exit.code, 130, run.stderr);
     assert.ok(Date.now() - signalled < 15_000, 'it stopped after the running step');
     assert.match(run.stderr, /SIGINT: finishing running tasks, starting no new ones/);
@@ -107,7 +108,7 @@ describe('faults: the controller interrupted, concurrent runs (rel-ctl)', { time
     await assertAsBefore('h3');
   });
 
-  it('second SIGINT: exits at once; the journal is whole and `fleet rollback RUN` restores every touched host', async () => {
+  it('second SIGINT: exits at once; the journal is whole and `fleet rollback RUN` restores every touched host', async (t) => {
     await seed();
     const run = start(['run', pb, ...base(), '-e', 'pause=30.5', '-e', 'fail_host=none']);
     const runId = ((await run.waitFor((e) => e.kind === 'run-start', 30_000, 'run-start')) as { runId: string }).runId;
@@ -118,6 +119,7 @@ describe('faults: the controller interrupted, concurrent runs (rel-ctl)', { time
     const signalled = Date.now();
     const exit = await run.exit;
     const took = Date.now() - signalled;
+    t.diagnostic(`exited ${took} ms after the second SIGINT`);
     assert.equal(exit.code, 130, run.stderr);
     assert.ok(took < 2000, `exited ${took} ms after the second SIGINT`);
     assert.match(run.stderr, /SIGINT again: stopping now/);
@@ -152,7 +154,11 @@ describe('faults: the controller interrupted, concurrent runs (rel-ctl)', { time
     const first = start(['run', pb, ...base(), '--limit', 'h1:h2', '-e', 'pause=3.6', '-e', 'fail_host=none']);
     const firstId = ((await first.waitFor((e) => e.kind === 'run-start', 30_000, 'run-start')) as { runId: string }).runId;
     const count = runsNow();
+    // h3 is idle (the first run has h1 and h2): packets sent towards it show any contact
+    const h3Packets = (): string => readFileSync(`/sys/class/net/${h.lab.host('h3').veth}/statistics/tx_packets`, 'utf8');
+    const h3Before = h3Packets();
     const refused = runFleet(['run', other, ...base(), '--limit', 'h2:h3']);
+    assert.equal(h3Packets(), h3Before, 'the refused run contacted no host');
     assert.equal(refused.code, 4, refused.stdout + refused.stderr);
     assert.match(refused.stderr, new RegExp(`host h2 is locked by run ${firstId} \\(pid ${first.pid}, fleet run \\S*site\\.yaml`));
     assert.equal(runsNow(), count, 'the refused run left no journal');

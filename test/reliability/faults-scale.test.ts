@@ -14,7 +14,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { useLab } from '../lab/index.ts';
 import { removeDir, tempDir, writePlaybook } from '../integration/helpers.ts';
-import { LiveFleet, rssKib } from './helpers.ts';
+import { LiveFleet, rssKib } from './fault-helpers.ts';
 import type { RunEvent } from '../../src/events/types.ts';
 
 const HOSTS = 50;

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { useLab, type Lab } from '../lab/index.ts';
 import { fleetRun, hostSh, removeDir, tempDir, writePlaybook, explain, hostTask } from '../integration/helpers.ts';
-import { LiveFleet, journalSummary, killSshd, liveEnd, liveTasks, showRun, waitUntil } from './helpers.ts';
+import { LiveFleet, journalSummary, killSshd, liveEnd, liveTasks, showRun, waitUntil } from './fault-helpers.ts';
 
 const SIZE = 50_000_000;
 const DIR = '/opt/big';
