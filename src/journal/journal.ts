@@ -13,7 +13,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { JournalRecord, RunMeta } from './types.ts';
-import { ensurePrivateDir } from './state-dir.ts';
+import { checkPrivateDir, ensurePrivateDir } from './state-dir.ts';
 
 const HOST_FILE_RE = /^[A-Za-z0-9_.-]+$/;
 
@@ -70,6 +70,15 @@ export class RunJournal {
   static async open(stateDir: string, id: string): Promise<RunJournal> {
     if (!/^[A-Za-z0-9_.-]+$/.test(id)) throw new FleetError('E_RUN_NOT_FOUND', `no run '${id}'`);
     const dir = join(RunJournal.runsDir(stateDir), id);
+    // A journal decides what a rollback runs: never read one others could have written.
+    for (const d of [stateDir, RunJournal.runsDir(stateDir)]) {
+      await checkPrivateDir(d).catch((e: unknown) => {
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+          throw new FleetError('E_RUN_NOT_FOUND', `no run '${id}': ${d} does not exist`, { cause: e });
+        }
+        throw e;
+      });
+    }
     let meta: RunMeta;
     try {
       meta = JSON.parse(await fsp.readFile(join(dir, 'run.json'), 'utf8')) as RunMeta;

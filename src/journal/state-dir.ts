@@ -20,6 +20,14 @@ export async function ensurePrivateDir(path: string): Promise<void> {
       throw new FleetError('E_STATE_DIR', `cannot create state directory ${path}: ${(e as Error).message}`, { cause: e });
     }
   }
+  await checkPrivateDir(path);
+}
+
+/**
+ * Refuse an existing directory that others can write to or that is not ours:
+ * anyone who can change a journal chooses the commands a rollback runs.
+ */
+export async function checkPrivateDir(path: string): Promise<void> {
   const st = await fsp.lstat(path);
   if (!st.isDirectory()) throw new FleetError('E_STATE_DIR', `${path} is not a directory`);
   if (st.mode & 0o022) {
