@@ -30,7 +30,7 @@ function check(src: string): void {
       assert.fail(`${JSON.stringify(src)} threw ${e instanceof Error ? `${e.name}: ${e.message}` : String(e)}`);
     }
   }
-  assert.ok(Date.now() - started < 500, `${JSON.stringify(src)} took too long`);
+  assert.ok(Date.now() - started < 5000, `${JSON.stringify(src)} took too long`);
 }
 
 const TOKENS = [

@@ -232,23 +232,11 @@ test('a syntax error in the file surfaces as E_YAML, not a crash', () => {
   assert.equal(e.location?.file, 'x.yml');
 });
 
-test('large inventories load in linear time', () => {
-  const build = (n: number) => {
-    const lines = ['all:', '  vars: { ansible_user: root }', '  children:', '    web:', '      hosts:'];
-    for (let i = 0; i < n; i++) lines.push(`        h${i}: { ansible_host: 10.0.${(i >> 8) & 255}.${i & 255}, rack: r${i % 10} }`);
-    return yaml(...lines);
-  };
-  const time = (n: number) => {
-    const text = build(n);
-    const t0 = performance.now();
-    const inv = parseInventory(text, 'big.yml');
-    assert.equal(inv.hosts.length, n);
-    return performance.now() - t0;
-  };
-  time(1000); // warm up
-  const small = time(1000);
-  const large = time(10_000);
-  assert.ok(large < 4000, `10,000 hosts took ${large} ms`);
-  // ten times the hosts must not take anywhere near a hundred times as long
-  assert.ok(large < small * 25 + 300, `1,000 hosts: ${small} ms, 10,000 hosts: ${large} ms`);
+test('a large inventory (10,000 hosts) loads whole (its speed is measured by npm run bench, not asserted here)', () => {
+  const lines = ['all:', '  vars: { ansible_user: root }', '  children:', '    web:', '      hosts:'];
+  for (let i = 0; i < 10_000; i++) lines.push(`        h${i}: { ansible_host: 10.0.${(i >> 8) & 255}.${i & 255}, rack: r${i % 10} }`);
+  const inv = parseInventory(yaml(...lines), 'big.yml');
+  assert.equal(inv.hosts.length, 10_000);
+  assert.equal(inv.hosts[9999]!.connection.address, '10.0.39.15');
+  assert.equal(inv.hosts[9999]!.vars.rack, 'r9');
 });

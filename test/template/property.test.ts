@@ -32,7 +32,7 @@ function check(text: string): void {
       }
     }
   }
-  assert.ok(Date.now() - started < 500, `${JSON.stringify(text)} took too long`);
+  assert.ok(Date.now() - started < 5000, `${JSON.stringify(text)} took too long`);
 }
 
 const PIECES = [

@@ -198,7 +198,7 @@ test('connection drop during exec: E_UNREACHABLE, and the transport fails fast a
   const t1 = Date.now();
   await rejects(t.exec('true'), 'E_UNREACHABLE');
   await rejects(t.read('/etc/hostname'), 'E_UNREACHABLE');
-  assert.ok(Date.now() - t1 < 100, 'later calls fail fast');
+  assert.ok(Date.now() - t1 < 1000, 'later calls fail fast');
   await t.close();
 });
 
