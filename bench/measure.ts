@@ -205,14 +205,18 @@ export async function measure(argv: string[], options: MeasureOptions = {}): Pro
   };
   const sampler = setInterval(sample, options.sampleMs ?? 100);
   const timeout = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30 * 60_000);
+  // Processes left behind may hold stdout open: the run ends when the tool exits,
+  // then they are killed, then the pipes close.
+  const closed = new Promise<void>((resolve) => child.on('close', () => resolve()));
   const { code, wallMs } = await new Promise<{ code: number | null; wallMs: number }>((resolve, reject) => {
     child.on('error', (e) => reject(new FleetError('E_INTERNAL', `bench: cannot run ${argv[0]}: ${e.message}`, { cause: e })));
-    child.on('close', (c) => resolve({ code: c, wallMs: since() }));
+    child.on('exit', (c) => resolve({ code: c, wallMs: since() }));
   });
   clearInterval(sampler);
   clearTimeout(timeout);
   try {
     await emptyGroup(group);
+    await closed;
     const cpu = cpuStat(group);
     const hostsAfter = hostsGroup && hostsBefore ? cpuStat(hostsGroup) : null;
     const hostCpuMs = hostsAfter && hostsBefore ? hostsAfter.userMs + hostsAfter.sysMs - hostsBefore.userMs - hostsBefore.sysMs : null;

@@ -175,7 +175,13 @@ export async function preflight(input: PreflightInput): Promise<FleetError[]> {
       }));
     }
   }
-  return errors;
+  // document order: the playbook's own errors by place, then those in template files
+  const rank = (e: FleetError): [number, number, number] =>
+    e.location ? [e.location.file === playbook.file ? 0 : 1, e.location.line, e.location.col] : [2, 0, 0];
+  return errors
+    .map((e, i) => ({ e, i, r: rank(e) }))
+    .sort((a, b) => a.r[0] - b.r[0] || a.r[1] - b.r[1] || a.r[2] - b.r[2] || a.i - b.i)
+    .map((x) => x.e);
 }
 
 /** Call `fn` on every string with `{{` inside a value; `top` when the value itself is the string. */

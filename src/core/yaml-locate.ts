@@ -130,8 +130,33 @@ export function yamlToJS(src: YamlSource): unknown {
         cause: e,
       });
     }
+    if (e instanceof Error && /^Merge sources/.test(e.message)) {
+      throw new FleetError('E_YAML', 'a merge key (<<) needs a mapping, an alias of one, or a list of those', {
+        location: offsetLocation(src, badMerge(src) ?? 0),
+        cause: e,
+      });
+    }
+    if (e instanceof Error) {
+      throw new FleetError('E_YAML', e.message, { location: { file: src.file, line: 1, col: 1 }, cause: e });
+    }
     throw e;
   }
+}
+
+/** Offset of the first `<<` key whose value is not a mapping, an alias of one, or a list of those. */
+function badMerge(src: YamlSource): number | undefined {
+  let found: number | undefined;
+  const isSource = (n: unknown): boolean => isMap(deref(src, n));
+  visit(src.doc, {
+    Pair(_key, pair) {
+      if (!isMergeKey(pair.key)) return undefined;
+      const v = deref(src, pair.value);
+      if (isMap(v) || (isSeq(v) && v.items.every(isSource))) return undefined;
+      found = nodeStart(pair.key) ?? 0;
+      return visit.BREAK;
+    },
+  });
+  return found;
 }
 
 /**

@@ -119,6 +119,7 @@ async function intent(ctx: ApplyContext, op: Op, undo: Undo): Promise<number> {
     undo,
     become: ctx.become,
     ...(ctx.becomeUser ? { becomeUser: ctx.becomeUser } : {}),
+    ...(ctx.noLog ? { noLog: true } : {}),
   });
   return seq;
 }

@@ -101,19 +101,20 @@ export async function rollbackHost(o: RollbackOptions): Promise<RollbackStatus> 
           emit({ kind: 'rollback-step', host, description: `undo ${it.op}`, status: 'failed', msg });
           return fail(msg);
         }
-        const fx: TaskEffects = { ...emptyEffects(), commands: [u.cmd] };
+        const shown = it.noLog ? '(rollback command hidden by no_log)' : u.cmd;
+        const fx: TaskEffects = { ...emptyEffects(), commands: [shown] };
         if (check) {
-          emit({ kind: 'rollback-step', host, description: `run ${u.cmd}`, status: 'planned', effects: fx });
+          emit({ kind: 'rollback-step', host, description: `run ${shown}`, status: 'planned', effects: fx });
           continue;
         }
         const r = await transport.exec(u.cmd, { ...sudo, timeoutMs: 600_000 });
         if (r.code !== 0) {
-          const msg = `rollback command \`${u.cmd}\` failed: ${r.stderr.toString().trim() || `exit ${r.code}`}`;
-          emit({ kind: 'rollback-step', host, description: `run ${u.cmd}`, status: 'failed', msg, effects: fx });
+          const msg = `rollback command \`${shown}\` failed: ${it.noLog ? `exit ${r.code}` : r.stderr.toString().trim() || `exit ${r.code}`}`;
+          emit({ kind: 'rollback-step', host, description: `run ${shown}`, status: 'failed', msg, effects: fx });
           await done(it.seq, false, msg);
           return fail(msg);
         }
-        emit({ kind: 'rollback-step', host, description: `run ${u.cmd}`, status: 'done', effects: fx });
+        emit({ kind: 'rollback-step', host, description: `run ${shown}`, status: 'done', effects: fx });
         await done(it.seq, true);
         continue;
       }
@@ -131,7 +132,9 @@ export async function rollbackHost(o: RollbackOptions): Promise<RollbackStatus> 
         return fail(msg);
       }
       const target: PathState = storedToState(u.before, content);
-      const fx: TaskEffects = { ...emptyEffects(), diffs: [fileDiff(u.path, current, target)] };
+      const diff = fileDiff(u.path, current, target);
+      // no_log: which path, not what was in it
+      const fx: TaskEffects = { ...emptyEffects(), diffs: [it.noLog ? { path: diff.path, before: diff.before, after: diff.after } : diff] };
       if (isUnitPath(u.path)) reload = true;
       restoredFiles = true;
       if (check) {

@@ -39,6 +39,8 @@ export interface IntentRecord {
   undo: Undo;
   become?: boolean;
   becomeUser?: string;
+  /** The task had no_log: rollback shows no contents or commands of this step either. */
+  noLog?: boolean;
 }
 
 export interface DoneRecord {

@@ -92,7 +92,7 @@ const cases: Case[] = [
   { title: 'unterminated quote', text: tasks('    - shell: "abc', '    - debug: {}'), line: 5, col: 1, message: /quote/, code: 'E_YAML' },
   { title: 'duplicate keys', text: y('- hosts: all', '  hosts: web'), line: 2, col: 3, message: /duplicate key 'hosts'|Map keys must be unique/, code: 'E_YAML' },
   // yaml's toJS refuses it without a position: reported at the start of the file
-  { title: 'a merge key with a scalar', text: y('- hosts: a', '  <<: 1'), line: 1, col: 1, message: /Merge sources must be maps/, code: 'E_YAML' },
+  { title: 'a merge key with a scalar', text: y('- hosts: a', '  <<: 1'), line: 2, col: 3, message: /merge key \(<<\) needs a mapping/, code: 'E_YAML' },
   { title: 'two YAML documents', text: y('- hosts: a', '---', '- hosts: b'), line: 2, col: 1, message: /multiple documents/, code: 'E_YAML' },
 ];
 
