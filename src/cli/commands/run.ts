@@ -37,6 +37,20 @@ type Args = ArgumentsCamelCase<{
   forks: number; stateDir?: string; output?: OutputKind;
 }>;
 
+/** The command line as the journal keeps it: -e values may be secrets, so only their names are kept. */
+export function redactExtraVars(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    const m = /^(-e|--extra-vars)(=|$)(.*)$/.exec(a) ?? /^(-e)()(.+)$/.exec(a);
+    if (!m) { out.push(a); continue; }
+    const value = m[3] || args[++i] || '';
+    const name = value.split('=')[0];
+    out.push(m[1]!, `${name}=(redacted)`);
+  }
+  return out;
+}
+
 const splitTags = (t: string[]) => t.flatMap((s) => s.split(',')).map((s) => s.trim()).filter(Boolean);
 
 export async function handler(argv: Args): Promise<number> {
@@ -68,7 +82,7 @@ export async function handler(argv: Args): Promise<number> {
       stateDir: resolveStateDir({ stateDir: argv.stateDir, inventory: argv.inventory }),
       connector: connectorFor(pool, inventory),
       knownHosts: knownHostsFile(argv.knownHosts),
-      argv: process.argv.slice(2),
+      argv: redactExtraVars(process.argv.slice(2)),
       stop,
     });
     await reporter.done();
