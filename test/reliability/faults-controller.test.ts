@@ -154,11 +154,13 @@ describe('faults: the controller interrupted, concurrent runs (rel-ctl)', { time
     const first = start(['run', pb, ...base(), '--limit', 'h1:h2', '-e', 'pause=3.6', '-e', 'fail_host=none']);
     const firstId = ((await first.waitFor((e) => e.kind === 'run-start', 30_000, 'run-start')) as { runId: string }).runId;
     const count = runsNow();
-    // h3 is idle (the first run has h1 and h2): packets sent towards it show any contact
-    const h3Packets = (): string => readFileSync(`/sys/class/net/${h.lab.host('h3').veth}/statistics/tx_packets`, 'utf8');
-    const h3Before = h3Packets();
+    // h3 is idle (the first run has h1 and h2): a TCP connection it accepted (or was
+    // asked to: SYN received) shows as a passive open in its network namespace
+    const h3PassiveOpens = async (): Promise<string> =>
+      (await h.lab.exec('h3', "awk '/^Tcp:/ { if (!n) { for (i = 1; i <= NF; i++) if ($i == \"PassiveOpens\") c = i; n = 1 } else print $c }' /proc/net/snmp")).stdout;
+    const h3Before = await h3PassiveOpens();
     const refused = runFleet(['run', other, ...base(), '--limit', 'h2:h3']);
-    assert.equal(h3Packets(), h3Before, 'the refused run contacted no host');
+    assert.equal(await h3PassiveOpens(), h3Before, 'the refused run contacted no host');
     assert.equal(refused.code, 4, refused.stdout + refused.stderr);
     assert.match(refused.stderr, new RegExp(`host h2 is locked by run ${firstId} \\(pid ${first.pid}, fleet run \\S*site\\.yaml`));
     assert.equal(runsNow(), count, 'the refused run left no journal');
