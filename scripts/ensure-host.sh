@@ -12,7 +12,8 @@ fi
 
 # The light lab (test/lab), the real-systemd lab (test/lab/nspawn), the k8s lab (test/lab/k8s).
 packages=(openssh-server openssh-client openssh-sftp-server iproute2 sudo procps coreutils
-  util-linux mount findutils openssl passwd bash)
+  util-linux mount findutils openssl passwd bash
+  ansible-core)  # the benchmark and its equivalence test compare fleet with ansible-playbook
 for list in test/lab/nspawn/apt-packages.txt test/lab/k8s/apt-packages.txt; do
   [ -f "$list" ] && while read -r p; do
     case "$p" in ''|'#'*) ;; *) packages+=("$p") ;; esac
