@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSystemdLab, type SystemdLab } from '../lab/nspawn/index.ts';
-import { fleet, runEnd, hostTasks } from '../support/fleet-cli.ts';
+import { runFleet as fleet, runEnd, eventsOf } from './helpers.ts';
 import { snapshotFiles, diffSnapshots } from '../support/node-snapshot.ts';
 
 const NODES = ['c1', 'c2'];
@@ -91,7 +91,7 @@ describe('check mode on real-systemd nodes', { timeout: 300_000 }, () => {
 
     const check = fleet(['run', pb, '--check', ...base]);
     assert.equal(check.code, 0, check.stderr + check.stdout);
-    assert.equal(runEnd(check.events).check, true);
+    assert.equal(runEnd(check).check, true);
 
     // nothing changed, byte for byte, and no service changed state
     for (const [i, n] of NODES.entries()) {
@@ -99,7 +99,7 @@ describe('check mode on real-systemd nodes', { timeout: 300_000 }, () => {
       assert.equal(await services(n), svcBefore[i]);
     }
 
-    const checkTasks = hostTasks(check.events, 'c1');
+    const checkTasks = eventsOf(check.events, 'host-task').filter((t) => t.host === 'c1');
     const byName = (name: string) => checkTasks.find((t) => t.task === name)!;
     // the lineinfile diff is against the rendered (predicted) content, not the absent file
     const edit = byName('edit the rendered file').effects.diffs[0]!;
@@ -124,8 +124,8 @@ describe('check mode on real-systemd nodes', { timeout: 300_000 }, () => {
     const real = fleet(['run', pb, ...base]);
     assert.equal(real.code, 0, real.stderr + real.stdout);
     for (const n of NODES) {
-      const predicted = hostTasks(check.events, n).filter((t) => t.status !== 'unknown');
-      const actual = new Map(hostTasks(real.events, n).map((t) => [t.task, t]));
+      const predicted = eventsOf(check.events, 'host-task').filter((t) => t.host === n).filter((t) => t.status !== 'unknown');
+      const actual = new Map(eventsOf(real.events, 'host-task').filter((t) => t.host === n).map((t) => [t.task, t]));
       for (const p of predicted) {
         const a = actual.get(p.task)!;
         assert.deepEqual(a.effects.diffs, p.effects.diffs, `${n} [${p.task}] file diffs`);

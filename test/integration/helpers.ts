@@ -3,7 +3,7 @@
  * child process, parse its `--output json` event lines, write playbooks and
  * look at files inside lab hosts.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -38,6 +38,14 @@ export function runFleet(args: string[], options: { timeoutMs?: number; env?: No
     }
   }
   return { code: r.status ?? (r.signal ? 128 : 1), events, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The CLI's entry point, for tests that start it themselves. */
+export const FLEET_BIN = join(REPO_ROOT, 'bin', 'fleet.js');
+
+/** Start `node bin/fleet.js ARGS` in the background (to signal or kill it). */
+export function fleetChild(args: string[]) {
+  return spawn(process.execPath, [FLEET_BIN, ...args], { cwd: REPO_ROOT, env: { ...process.env, CI: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 /** What a lab gives the CLI: inventory and known_hosts. */

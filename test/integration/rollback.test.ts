@@ -9,7 +9,7 @@ import { mkdtempSync, writeFileSync, mkdirSync, readdirSync, readFileSync, exist
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSystemdLab, type SystemdLab } from '../lab/nspawn/index.ts';
-import { fleet, fleetChild, runEnd } from '../support/fleet-cli.ts';
+import { runFleet as fleet, fleetChild, runEnd } from './helpers.ts';
 import { snapshotFiles, diffSnapshots } from '../support/node-snapshot.ts';
 
 const NODES = ['n1', 'n2', 'n3', 'n4', 'n5'];
@@ -103,7 +103,7 @@ describe('rollback on real-systemd nodes', { timeout: 600_000 }, () => {
   it('rolls a failing host back byte for byte; the others keep their changes', async () => {
     const r = fleet(['run', pb, ...base, ...vars('n3')]);
     assert.equal(r.code, 2, r.stderr);
-    const end = runEnd(r.events);
+    const end = runEnd(r);
     assert.equal(end.recap.n3!.state, 'rolled-back');
     assert.equal(end.recap.n3!.rolledBack, 1);
     assert.ok(r.events.some((e) => e.kind === 'rollback-end' && e.host === 'n3' && e.status === 'rolled-back'));
@@ -128,7 +128,7 @@ describe('rollback on real-systemd nodes', { timeout: 600_000 }, () => {
   it('refuses to restore a file changed since fleet wrote it, unless --force', async () => {
     const r = fleet(['run', pb, ...base, ...vars('none')]);
     assert.equal(r.code, 0, r.stderr);
-    const run = runEnd(r.events).runId;
+    const run = runEnd(r).runId;
     await lab.exec('n2', 'echo "edited by hand" >> /etc/demo/a.conf');
     const check = fleet(['rollback', run, '--host', 'n2', '--check', ...base]);
     assert.equal(check.code, 2);

@@ -17,7 +17,8 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { removeDir, tempDir } from '../integration/helpers.ts';
-import { FLEET_BIN, REPO } from '../support/fleet-cli.ts';
+import { FLEET_BIN } from '../integration/helpers.ts';
+import { REPO_ROOT as REPO } from '../lab/index.ts';
 import { writeGenerated } from '../fixtures/bad-input/generate.ts';
 import {
   checkRefused, commandsFor, inputFile, loadCorpus, makeWorkspace, runsIn, templatePlaybook, Tripwire, type Workspace,
