@@ -7,7 +7,7 @@
  * host untouched). Prints the report and writes bench/results/<date>.json.
  * Labs are torn down on exit, Ctrl-C and SIGTERM.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
@@ -117,6 +117,17 @@ function resultsPath(o: BenchOptions, date: string): string {
   return path;
 }
 
+/** What bin/fleet.js runs: the tsc build in dist/ when it is fresh, else the sources through tsx. */
+function fleetEntry(): string {
+  const root = join(BENCH_DIR, '..');
+  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce(
+    (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
+  const stamp = join(root, 'dist', '.stamp');
+  return existsSync(stamp) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))
+    ? 'from the tsc build in dist/'
+    : 'through tsx (dist/ is missing or older than src/)';
+}
+
 async function main(): Promise<number> {
   const o = parseBenchOptions(hideBin(process.argv));
   if (process.getuid?.() !== 0) {
@@ -132,6 +143,10 @@ async function main(): Promise<number> {
   const notes: string[] = [];
   if (o.ansible && !ansible) notes.push('ansible-playbook is not installed (apt-get install -y ansible-core): Ansible not measured');
   const useAnsible = o.ansible && ansible !== null;
+
+  const entry = fleetEntry();
+  log(`fleet runs ${entry}`);
+  if (!entry.startsWith('from the tsc build')) notes.push(`fleet ran ${entry}: run \`npm run build\` (done by npm ci) to time fleet as installed`);
 
   let compiled: CompiledBuild | null = null;
   if (o.compiled) {
@@ -171,7 +186,7 @@ async function main(): Promise<number> {
   const results: BenchResults = {
     version: 1,
     date,
-    machine: machine(ansible),
+    machine: { ...machine(ansible), fleetEntry: entry },
     options: { ...o, tools },
     startup,
     ...(compiled ? { compiledBuildMs: compiled.buildMs } : {}),

@@ -91,6 +91,8 @@ export type RunEvent =
       check: boolean;
       handler: boolean;
       durationMs: number;
+      /** SSH round trips (commands, reads, writes started) on the task's target during the task. */
+      roundTrips: number;
       noLog: boolean;
     }
   | { kind: 'rollback-start'; host: string; reason: string; steps: number }

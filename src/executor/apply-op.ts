@@ -10,9 +10,11 @@ import { sha256 } from '../journal/journal.ts';
 import type { PathFingerprint, StoredPath, Undo } from '../journal/types.ts';
 import { FleetError } from '../errors/fleet-error.ts';
 import { shq } from '../core/shell.ts';
+import { parseStatHeader } from '../transport/remote-scripts.ts';
 import type { StateView } from './state-view.ts';
+import { randomBytes } from 'node:crypto';
 import {
-  attrsScript, mkdirScript, removeScript, systemctlScript, tarScript, waitForScript,
+  attrsScript, backupAndRemoveScript, mkdirScript, removeScript, systemctlScript, tarScript, waitForScript,
 } from './remote-scripts.ts';
 
 export interface ApplyContext {
@@ -36,6 +38,9 @@ export interface OpOutcome {
   /** Result of an exec or wait_for op. */
   exec?: ExecResult;
 }
+
+/** Largest tree backup kept in the journal (a bigger one fails the op before anything is removed). */
+const MAX_BACKUP_BYTES = 1024 * 1024 * 1024;
 
 export function opSummary(op: Op): string {
   switch (op.op) {
@@ -80,7 +85,8 @@ async function storePath(ctx: ApplyContext, path: string, st: PathState, withTre
     case 'other': {
       const base = st.kind === 'directory' ? { kind: 'directory' as const } : { kind: 'other' as const, type: st.type };
       if (!withTree) return { ...base, ...metaOf(st) };
-      const tar = await mustRun({ ...ctx, maxOutputBytes: 1024 * 1024 * 1024 }, `backing up ${path}`, tarScript(path));
+      const tar = await mustRun({ ...ctx, maxOutputBytes: MAX_BACKUP_BYTES }, `backing up ${path}`, tarScript(path));
+      if (tar.truncated) throw new FleetError('E_REMOTE', `backing up ${path} failed: larger than ${MAX_BACKUP_BYTES / 2 ** 30} GiB`, { host: ctx.host });
       return { ...base, ...metaOf(st), tree: await ctx.journal.putBlob(tar.stdout) };
     }
   }
@@ -95,12 +101,18 @@ export async function probeOp(
     const timeoutMs = (op.delaySec + op.timeoutSec + 30) * 1000;
     return { exec: await ctx.transport.exec(waitForScript(op), { timeoutMs }) };
   }
-  const script = op.chdir ? `cd -- ${shq(op.chdir)} && ${op.cmd}` : op.cmd;
+  const script = execScript(op);
   const r = await ctx.transport.exec(script, {
     become: ctx.become, becomeUser: ctx.becomeUser, timeoutMs: ctx.timeoutMs, maxOutputBytes: ctx.maxOutputBytes,
     ...(op.stdin !== undefined ? { stdin: op.stdin } : {}),
   });
   return { exec: r };
+}
+
+/** The script of an exec op: in its directory; a simple command replaces the shell (one process less). */
+function execScript(op: Extract<Op, { op: 'exec' }>): string {
+  const cmd = op.simple ? `exec ${op.cmd}` : op.cmd;
+  return op.chdir ? `cd -- ${shq(op.chdir)} && ${cmd}` : cmd;
 }
 
 function metaOf(st: Exclude<PathState, { kind: 'absent' }>) {
@@ -138,8 +150,10 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       const after: PathFingerprint = { kind: 'file', sha256: sha256(op.content) };
       const seq = await intent(ctx, op, { kind: 'path', path: op.path, before: await storePath(ctx, op.path, before, true), after });
       return guarded(ctx, seq, async () => {
+        // The mode of the file being replaced is known: saying it spares the host a chmod --reference.
+        const mode = op.mode ?? (before.kind === 'file' ? before.meta.mode : undefined);
         const meta = await ctx.transport.write(op.path, op.content, {
-          mode: op.mode, owner: op.owner, group: op.group, become: ctx.become, becomeUser: ctx.becomeUser,
+          mode, owner: op.owner, group: op.group, become: ctx.become, becomeUser: ctx.becomeUser,
         });
         view.remember(op.path, { kind: 'file', content: op.content, meta });
         return {};
@@ -152,14 +166,24 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
         kind: 'path', path: top, before: { kind: 'absent' }, after: { kind: 'directory' },
       });
       return guarded(ctx, seq, async () => {
-        await mustRun(ctx, `mkdir ${op.path}`, mkdirScript(op));
+        const r = await mustRun(ctx, `mkdir ${op.path}`, mkdirScript(op, chain));
+        const lines = r.stdout.toString('utf8').split('\n').filter((l) => l.startsWith('stat '));
         for (const p of chain) view.forgetPath(p);
+        // What the directories really are now (umask, set-gid parents...), learned in the same round trip.
+        if (lines.length === chain.length) {
+          try {
+            chain.forEach((p, i) => view.remember(p, { kind: 'directory', meta: parseStatHeader(lines[i]!).meta }));
+          } catch {
+            for (const p of chain) view.forgetPath(p); // read again when needed
+          }
+        }
         return {};
       });
     }
     case 'remove': {
       const before = await view.path(op.path);
       if (before.kind === 'absent') return {};
+      if (before.kind !== 'file') return removeTree(ctx, op, before);
       const seq = await intent(ctx, op, {
         kind: 'path', path: op.path, before: await storePath(ctx, op.path, before, true), after: { kind: 'absent' },
       });
@@ -214,7 +238,7 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       const seq = await intent(ctx, op, { kind: 'command', ran, ...(op.rollback ? { cmd: op.rollback } : {}) });
       // done is written by the task runner once changed_when/failed_when are known.
       try {
-        const script = op.chdir ? `cd -- ${shq(op.chdir)} && ${op.cmd}` : op.cmd;
+        const script = execScript(op);
         const r = await run(ctx, script, op.stdin);
         view.invalidate();
         return { seq, exec: r };
@@ -227,6 +251,53 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
     case 'wait_for':
       return probeOp(op, ctx);
   }
+}
+
+/**
+ * Remove a directory (or special file) in one round trip: the host sends its
+ * tar and waits; the backup and the intent are journaled (fsynced); only then
+ * is the host told to go on with `rm -rf`.
+ */
+async function removeTree(
+  ctx: ApplyContext, op: Extract<Op, { op: 'remove' }>, before: Exclude<PathState, { kind: 'absent' | 'file' }>,
+): Promise<OpOutcome> {
+  let seq: number | undefined;
+  let backupError: string | undefined;
+  const marker = `fleet-pause-${randomBytes(12).toString('hex')}`;
+  const r = await ctx.transport.exec(backupAndRemoveScript(op.path, marker), {
+    become: ctx.become,
+    becomeUser: ctx.becomeUser,
+    timeoutMs: ctx.timeoutMs,
+    maxOutputBytes: MAX_BACKUP_BYTES,
+    pause: {
+      marker,
+      resume: async (tar, status, truncated) => {
+        if (status !== '0') return 'stop';
+        if (truncated) {
+          backupError = `the tree is larger than ${MAX_BACKUP_BYTES / 2 ** 30} GiB: too large to back up for rollback`;
+          return 'stop';
+        }
+        const base = before.kind === 'directory' ? { kind: 'directory' as const } : { kind: 'other' as const, type: before.type };
+        const stored: StoredPath = { ...base, ...metaOf(before), tree: await ctx.journal.putBlob(tar) };
+        seq = await intent(ctx, op, { kind: 'path', path: op.path, before: stored, after: { kind: 'absent' } });
+        return 'go';
+      },
+    },
+  });
+  if (seq === undefined) {
+    const why = r.timedOut ? 'timed out' : backupError ?? (r.stderr.toString().trim() || `exit ${r.code}`);
+    throw new FleetError('E_REMOTE', `backing up ${op.path} failed: ${why}`, { host: ctx.host });
+  }
+  const done = seq;
+  return guarded(ctx, done, async () => {
+    ctx.view.forgetPath(op.path);
+    if (r.code !== 0) {
+      const why = r.timedOut ? 'timed out' : r.stderr.toString().trim() || `exit ${r.code}`;
+      throw new FleetError('E_REMOTE', `removing ${op.path} failed: ${why}`, { host: ctx.host });
+    }
+    ctx.view.remember(op.path, { kind: 'absent' });
+    return {};
+  });
 }
 
 async function guarded(ctx: ApplyContext, seq: number, fn: () => Promise<OpOutcome>): Promise<OpOutcome> {

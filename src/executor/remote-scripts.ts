@@ -5,6 +5,7 @@
 import type { Op } from '../modules/types.ts';
 import { shq } from '../core/shell.ts';
 import { formatMode } from './describe.ts';
+import { statLinesScript } from '../transport/remote-scripts.ts';
 
 export function attrsScript(path: string, mode?: number, owner?: string, group?: string): string {
   const parts: string[] = [];
@@ -16,14 +17,38 @@ export function attrsScript(path: string, mode?: number, owner?: string, group?:
   return parts.join(' && ');
 }
 
-export function mkdirScript(op: Extract<Op, { op: 'mkdir' }>): string {
-  const mk = `mkdir ${op.parents ? '-p ' : ''}-- ${shq(op.path)}`;
+/**
+ * mkdir, its attributes, then a stat line for each of `created` (the
+ * directories the mkdir makes, topmost first), so the state view knows them
+ * without reading them again.
+ */
+export function mkdirScript(op: Extract<Op, { op: 'mkdir' }>, created: readonly string[] = []): string {
+  const parts = [`mkdir ${op.parents ? '-p ' : ''}-- ${shq(op.path)}`];
   const attrs = attrsScript(op.path, op.mode, op.owner, op.group);
-  return attrs ? `${mk} && ${attrs}` : mk;
+  if (attrs) parts.push(attrs);
+  if (created.length > 0) parts.push(statLinesScript(created));
+  return parts.join(' && ');
 }
 
 export function removeScript(path: string): string {
   return `rm -rf -- ${shq(path)}`;
+}
+
+/**
+ * Back up a tree and remove it in one round trip: its tar on stdout, the pause
+ * line `<marker> <tar status>`, then `rm -rf` only once the controller answers
+ * `go` (it journals the backup first). No answer (controller gone) or any
+ * other answer: nothing is removed, exit 3.
+ */
+export function backupAndRemoveScript(path: string, marker: string): string {
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(marker)) throw new Error(`bad pause marker ${marker}`);
+  return [
+    `${tarScript(path)}; s=$?`,
+    `printf '\\n%s %s\\n' ${marker} "$s"`,
+    'IFS= read -r answer || exit 3',
+    '[ "$s" = 0 ] && [ "$answer" = go ] || exit 3',
+    `exec ${removeScript(path)}`,
+  ].join('\n');
 }
 
 /** tar of one path (file, directory or symlink), numeric owners, to stdout. */

@@ -142,7 +142,7 @@ export async function runPlay(pc: PlayContext, hostNames: string[], opts: PlayOp
           if (!(e instanceof UnknownValueError)) {
             // a broken condition fails this host, not the whole run
             const out: TaskOutcome = { status: 'failed', msg: isFleetError(e) ? e.describe() : String(e), effects: emptyEffects() };
-            pc.emit({ kind: 'host-task', host: host.name, task: node.name, status: 'failed', msg: node.noLog ? 'output hidden by no_log' : out.msg!, effects: out.effects, check: pc.check, handler: false, durationMs: 0, noLog: node.noLog });
+            pc.emit({ kind: 'host-task', host: host.name, task: node.name, status: 'failed', msg: node.noLog ? 'output hidden by no_log' : out.msg!, effects: out.effects, check: pc.check, handler: false, durationMs: 0, roundTrips: 0, noLog: node.noLog });
             countOutcome(host, out);
             if (play.anyErrorsFatal && !rescuable) abort = true;
             return false;

@@ -13,6 +13,7 @@ import { mergeEffects } from './describe.ts';
 import { markDone } from './apply-op.ts';
 import { runItem, type ItemOutcome } from './run-item.ts';
 import type { HostRun } from './host-run.ts';
+import type { Transport } from '../transport/types.ts';
 import { taskVars } from './host-run.ts';
 import type { PlayContext } from './play-context.ts';
 import { UNKNOWN_RESULT } from './unknown-result.ts';
@@ -50,7 +51,9 @@ export async function runTask(
   opts: { handler: boolean } = { handler: false },
 ): Promise<TaskOutcome> {
   const started = Date.now();
-  const outcome = await runTaskInner(pc, host, task, [...scoped, task.vars]);
+  const trips: TripCount = {};
+  const outcome = await runTaskInner(pc, host, task, [...scoped, task.vars], trips);
+  const roundTrips = trips.transport ? trips.transport.roundTrips - trips.start! : 0;
   const noLog = task.noLog;
   pc.emit({
     kind: 'host-task',
@@ -62,6 +65,7 @@ export async function runTask(
     check: pc.check,
     handler: opts.handler,
     durationMs: Date.now() - started,
+    roundTrips,
     noLog,
   });
   return outcome;
@@ -75,7 +79,15 @@ function redact(fx: TaskEffects): TaskEffects {
   };
 }
 
-async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: Record<string, unknown>[]): Promise<TaskOutcome> {
+/** Commands started on the task's target while it ran (counted from its transport). */
+interface TripCount {
+  transport?: Transport;
+  start?: number;
+}
+
+async function runTaskInner(
+  pc: PlayContext, host: HostRun, task: Task, scoped: Record<string, unknown>[], trips: TripCount,
+): Promise<TaskOutcome> {
   const vars = taskVars(host, pc.layers, scoped);
   const where = { task: task.name, location: task.location };
   try {
@@ -106,6 +118,8 @@ async function runTaskInner(pc: PlayContext, host: HostRun, task: Task, scoped: 
       items = l;
     }
     const tgt = await pc.connect(target);
+    trips.transport = tgt.transport!;
+    trips.start = tgt.transport!.roundTrips;
     const module = getModule(task.module)!;
     const become = task.become ?? pc.play.become;
     const becomeUser = task.becomeUser ?? pc.play.becomeUser;

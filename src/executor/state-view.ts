@@ -54,11 +54,14 @@ export class StateView implements Facts {
       const above = this.paths.get(d)?.kind;
       if (above === 'absent' || above === 'file') return { kind: 'absent' };
     }
-    const state = await this.transport.read(path, {
+    // One round trip also tells where a missing path's parents end (mkdir's
+    // chain, the parent check of a new file) without reading them one by one.
+    const { state, above } = await this.transport.readWithAncestors(path, {
       become: this.options.become,
       becomeUser: this.options.becomeUser,
     });
     this.paths.set(path, state);
+    for (const a of above) if (!this.paths.has(a.path)) this.paths.set(a.path, a.state);
     return state;
   }
 

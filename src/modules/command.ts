@@ -36,9 +36,12 @@ const schema = z
 
 export type CommandArgs = z.output<typeof schema>;
 
-/** The /bin/sh command line that runs exactly these words. */
+/**
+ * The /bin/sh command line that runs exactly these words. A first word with
+ * `=` is quoted, so it names a program instead of setting a variable.
+ */
 export function commandLine(words: readonly string[]): string {
-  return words.map((w) => shq(w)).join(' ');
+  return words.map((w, i) => (i === 0 && w.includes('=') ? `'${w.replace(/'/g, `'\\''`)}'` : shq(w))).join(' ');
 }
 
 export const command: ModuleDef<CommandArgs> = {
@@ -56,6 +59,6 @@ export const command: ModuleDef<CommandArgs> = {
       return { ops: [], fail: `command: ${e instanceof Error ? e.message : String(e)}` };
     }
     if (words.length === 0) return { ops: [], fail: 'command: the command is empty' };
-    return { ops: [execOp(commandLine(words), args)] };
+    return { ops: [{ ...execOp(commandLine(words), args), simple: true }] };
   },
 };

@@ -59,7 +59,15 @@ export type Op =
   | { op: 'systemctl'; unit: string; action: SystemctlAction }
   | { op: 'daemon-reload' }
   /** Run a command (command/shell modules). `rollback` is the command that undoes it. */
-  | { op: 'exec'; cmd: string; stdin?: string; chdir?: string; rollback?: string }
+  | {
+      op: 'exec';
+      cmd: string;
+      stdin?: string;
+      chdir?: string;
+      rollback?: string;
+      /** `cmd` is one simple command of quoted words (command module): the shell execs it instead of forking. */
+      simple?: boolean;
+    }
   /** Poll a TCP port on the host until a condition holds (wait_for). */
   | {
       op: 'wait_for';

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { FileMeta, PathState } from '../modules/types.ts';
-import type { ExecOptions, ExecResult, ReadOptions, Transport, WriteOptions } from './types.ts';
+import type { ExecOptions, ExecResult, ReadOptions, ReadResult, Transport, WriteOptions } from './types.ts';
 
 export type MemoryExecHandler = (script: string, options: ExecOptions) => ExecResult | Promise<ExecResult>;
 
@@ -90,6 +90,23 @@ export function createMemoryTransport(name: string, initial: MemoryTransportInit
       begin();
       const state = files.get(normalize(path));
       return state ? copy(state) : { kind: 'absent' };
+    },
+    async readWithAncestors(path: string, _options: ReadOptions = {}): Promise<ReadResult> {
+      begin();
+      const p = normalize(path);
+      const state = files.get(p);
+      if (state) return { state: copy(state), above: [] };
+      const above: ReadResult['above'] = [];
+      for (let c = p, d = posix.dirname(c); d !== c; c = d, d = posix.dirname(d)) {
+        const s = files.get(d);
+        if (!s) {
+          above.push({ path: d, state: { kind: 'absent' } });
+          continue;
+        }
+        if (s.kind === 'directory') above.push({ path: d, state: copy(s) });
+        break;
+      }
+      return { state: { kind: 'absent' }, above };
     },
     async write(path: string, content: Buffer, options: WriteOptions = {}): Promise<FileMeta> {
       begin();

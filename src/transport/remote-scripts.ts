@@ -6,8 +6,11 @@
  * Stat header (one line): `stat <raw mode hex> <uid> <gid> <owner> <group>`,
  * from `stat -c '%f %u %g %U %G'` (lstat: symlinks are not followed), or `absent`.
  */
+import { randomBytes } from 'node:crypto';
+import { posix } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { FileMeta, PathState } from '../modules/types.ts';
+import type { AboveState } from './types.ts';
 import { shq } from '../core/shell.ts';
 
 /** sudo settings for one command. `password`: the become password is written first on stdin. */
@@ -20,6 +23,11 @@ export interface SudoSpec {
 export const KILL_AFTER_SECONDS = 5;
 
 const STAT_FORMAT = `'%f %u %g %U %G'`;
+
+/** `stat` printing one `stat <hex> <uid> <gid> <owner> <group>` line per path (parseStatHeader reads them). */
+export function statLinesScript(paths: readonly string[]): string {
+  return `stat -c 'stat %f %u %g %U %G' -- ${paths.map((p) => shq(checkPath(p))).join(' ')}`;
+}
 
 /**
  * The command line sent over SSH (run by the login shell of the connecting
@@ -50,68 +58,117 @@ export function sudoProbeScript(user: string): string {
   ].join('\n');
 }
 
-/** Print the stat header of a path, then a regular file's bytes. */
-export function readScript(path: string): string {
-  return [
+/** The ancestors of a path, nearest first, up to and including `/`. */
+export function ancestorsOf(path: string): string[] {
+  const out: string[] = [];
+  for (let p = path, d = posix.dirname(p); d !== p && d !== '.'; p = d, d = posix.dirname(d)) out.push(d);
+  return out;
+}
+
+/**
+ * Print the stat header of a path, then a regular file's bytes. When the path
+ * is absent and `above` (its ancestors, nearest first) is given, also find the
+ * nearest one that exists (shell builtins only) and print
+ * `above <index> stat ...` for it: the ancestors before it are absent. A
+ * missing path then costs no extra round trip to learn where its parents end.
+ */
+export function readScript(path: string, above: readonly string[] = []): string {
+  const lines = [
     'export LC_ALL=C',
     `p=${shq(checkPath(path))}`,
     `if h=$(stat -c ${STAT_FORMAT} -- "$p" 2>&1); then :; else`,
-    `  case $h in *'No such file or directory'*|*'Not a directory'*) echo absent; exit 0;; esac`,
-    `  printf '%s\\n' "$h" >&2; exit 2`,
+    `  case $h in *'No such file or directory'*|*'Not a directory'*) ;; *) printf '%s\\n' "$h" >&2; exit 2;; esac`,
+    '  echo absent',
+  ];
+  if (above.length > 0) {
+    // stat said ENOENT/ENOTDIR: every existing ancestor is searchable, so `-e` is exact.
+    lines.push(
+      '  i=0',
+      `  for a in ${above.map((a) => shq(checkPath(a))).join(' ')}; do`,
+      '    if [ -e "$a" ] || [ -L "$a" ]; then',
+      `      if h=$(stat -c ${STAT_FORMAT} -- "$a" 2>/dev/null); then printf 'above %s stat %s\\n' "$i" "$h"; fi`,
+      '      break',
+      '    fi',
+      '    i=$((i+1))',
+      '  done',
+    );
+  }
+  lines.push(
+    '  exit 0',
     'fi',
     `printf 'stat %s\\n' "$h"`,
     // Regular files have a 4-digit raw mode starting with 8 (S_IFREG = 0100000).
     `case $h in 8???' '*) exec cat -- "$p";; esac`,
-  ].join('\n');
+  );
+  return lines.join('\n');
 }
 
 export interface WriteScriptArgs {
   path: string;
   size: number;
-  sha256: string;
   mode?: number;
   owner?: string;
   group?: string;
+  /** Suffix of the temporary file's name (random hex; tests may fix it). */
+  tmpSuffix?: string;
 }
 
 /** Exit code of the write script when the parent directory is missing. */
 export const WRITE_NO_DIR = 3;
 
-/** Atomic write from stdin: temp file in the same directory, verified, attributes set, fsynced, renamed. */
+/**
+ * Atomic write from stdin in few processes: `dd` creates a temporary file in
+ * the same directory (O_EXCL: never through a planted symlink), writes and
+ * fsyncs it; attributes are set (chown only when the owner must change, chmod
+ * only when the creation umask cannot give the mode); one `stat` checks the
+ * length (a cut upload is short: SSH's MAC already guards the bytes) and
+ * reports the metadata; `mv` renames it over the destination and the directory
+ * is fsynced. Any failure removes the temporary file and leaves the old bytes.
+ */
 export function writeScript(a: WriteScriptArgs): string {
   const path = checkPath(a.path);
   if (path.endsWith('/')) throw new FleetError('E_VALIDATION', `cannot write a file at ${path}: path ends with /`);
   if (a.mode !== undefined && !(Number.isInteger(a.mode) && a.mode >= 0 && a.mode <= 0o7777)) {
     throw new FleetError('E_VALIDATION', `invalid file mode ${a.mode} for ${path}`);
   }
-  const mode = a.mode === undefined ? '' : a.mode.toString(8).padStart(4, '0');
+  if (!Number.isSafeInteger(a.size) || a.size < 0) throw new FleetError('E_VALIDATION', `invalid size ${a.size} for ${path}`);
+  const suffix = a.tmpSuffix ?? randomBytes(8).toString('hex');
+  if (!/^[0-9a-f]{6,32}$/.test(suffix)) throw new FleetError('E_VALIDATION', `invalid temporary file suffix ${suffix}`);
+  // A mode within 0666 comes straight from the umask at creation; any other is
+  // chmod'ed on a file created private. No mode: a file being replaced keeps its
+  // mode (chmod --reference on a file created private), a new one gets 0644.
+  const byUmask = a.mode !== undefined && (a.mode & ~0o666) === 0;
+  const octal = (m: number): string => m.toString(8).padStart(4, '0');
+  const umask = a.mode === undefined
+    ? 'if [ -e "$p" ]; then umask 0077; else umask 0022; fi'
+    : `umask ${byUmask ? octal(0o777 & ~a.mode) : '0077'}`;
+  const chmod = a.mode === undefined
+    ? 'if [ -e "$p" ]; then chmod --reference="$p" -- "$t" || exit 8; fi'
+    : byUmask ? '' : `chmod -- ${octal(a.mode)} "$t" || exit 8`;
+  const chownSpec = a.owner !== undefined || a.group !== undefined ? `${a.owner ?? ''}${a.group !== undefined ? `:${a.group}` : ''}` : '';
   return [
     'export LC_ALL=C',
-    `p=${shq(path)}; n=${a.size}; want=${shq(a.sha256)}`,
-    `mode=${shq(mode)}; owner=${shq(a.owner ?? '')}; group=${shq(a.group ?? '')}`,
+    `p=${shq(path)}; n=${a.size}`,
     'tmp=',
     `cleanup() { if [ -n "$tmp" ]; then rm -f -- "$tmp"; fi; }`,
     `trap cleanup EXIT; trap 'exit 129' HUP; trap 'exit 130' INT; trap 'exit 141' PIPE; trap 'exit 143' TERM`,
     'case $p in */*) d=${p%/*}; [ -n "$d" ] || d=/;; *) d=.;; esac',
     `if [ ! -d "$d" ]; then printf 'directory %s does not exist\\n' "$d" >&2; exit ${WRITE_NO_DIR}; fi`,
-    'tmp=$(mktemp "$d/.fleet-tmp.XXXXXX") || exit 4',
-    'cat > "$tmp" || exit 5',
-    'got=$(wc -c < "$tmp") || exit 6',
-    `if [ "$got" -ne "$n" ]; then printf 'incomplete upload: received %s of %s bytes\\n' "$got" "$n" >&2; exit 6; fi`,
-    'sum=$(sha256sum < "$tmp") || exit 7',
-    `if [ "\${sum%% *}" != "$want" ]; then echo 'checksum mismatch after upload' >&2; exit 7; fi`,
-    // chown before chmod: chown clears set-id bits.
-    'if [ -e "$p" ]; then chown --reference="$p" -- "$tmp" || exit 8; fi',
-    'if [ -n "$owner" ]; then chown -- "$owner" "$tmp" || exit 8; fi',
-    'if [ -n "$group" ]; then chgrp -- "$group" "$tmp" || exit 8; fi',
-    'if [ -n "$mode" ]; then chmod -- "$mode" "$tmp" || exit 8',
-    'elif [ -e "$p" ]; then chmod --reference="$p" -- "$tmp" || exit 8',
-    'else chmod 0644 -- "$tmp" || exit 8; fi',
-    'sync -- "$tmp" || exit 9',
-    'mv -f -T -- "$tmp" "$p" || exit 10',
+    `t="$d/.fleet-tmp.${suffix}"`,
+    `if [ -e "$t" ] || [ -L "$t" ]; then printf '%s already exists\\n' "$t" >&2; exit 4; fi`,
+    umask,
+    'tmp=$t',
+    'dd of="$t" bs=65536 conv=excl,fsync status=none || exit 5',
+    // Keep the owner of a file being replaced (chown before chmod: chown clears set-id bits).
+    'if [ -e "$p" ] && ! { [ -O "$p" ] && [ -G "$p" ]; }; then chown --reference="$p" -- "$t" || exit 8; fi',
+    ...(chownSpec ? [`chown -- ${shq(chownSpec)} "$t" || exit 8`] : []),
+    ...(chmod ? [chmod] : []),
+    `h=$(stat -c '%s '${STAT_FORMAT} -- "$t") || exit 6`,
+    `if [ "\${h%% *}" != "$n" ]; then printf 'incomplete upload: received %s of %s bytes\\n' "\${h%% *}" "$n" >&2; exit 6; fi`,
+    'mv -f -T -- "$t" "$p" || exit 10',
     'tmp=',
     'sync -- "$d" 2>/dev/null',
-    `stat -c 'stat '${STAT_FORMAT} -- "$p"`,
+    `printf 'stat %s\\n' "\${h#* }"`,
   ].join('\n');
 }
 
@@ -152,4 +209,24 @@ export function parseReadOutput(stdout: Buffer): PathState {
   if (type === 'file') return { kind: 'file', content: Buffer.from(stdout.subarray(nl + 1)), meta };
   if (type === 'directory') return { kind: 'directory', meta };
   return { kind: 'other', type, meta };
+}
+
+/**
+ * Parse the read script's output when it was given ancestors: the path's
+ * state, and when it is absent, the ancestors known absent plus the nearest
+ * existing one when it is a directory (a file or special file up there is not
+ * reported: its content was not read).
+ */
+export function parseReadWithAbove(stdout: Buffer, above: readonly string[]): { state: PathState; above: AboveState[] } {
+  const state = parseReadOutput(stdout);
+  if (state.kind !== 'absent') return { state, above: [] };
+  const text = stdout.toString('utf8').split('\n');
+  const m = /^above (\d+) (stat .*)$/.exec(text[1] ?? '');
+  if (!m) return { state, above: [] };
+  const index = Number(m[1]);
+  if (!(index < above.length)) throw new FleetError('E_REMOTE', `unexpected read output: ${JSON.stringify(text[1]!.slice(0, 200))}`);
+  const out: AboveState[] = above.slice(0, index).map((path) => ({ path, state: { kind: 'absent' } }));
+  const { type, meta } = parseStatHeader(m[2]!);
+  if (type === 'directory') out.push({ path: above[index]!, state: { kind: 'directory', meta } });
+  return { state, above: out };
 }

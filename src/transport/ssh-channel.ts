@@ -4,6 +4,7 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
+import type { PauseSpec } from './types.ts';
 
 export interface ChannelRunOptions {
   /** Written to stdin in order, then stdin is closed. */
@@ -12,6 +13,8 @@ export interface ChannelRunOptions {
   maxOutputBytes: number;
   /** Close the channel and report a timeout after this long (controller side). */
   deadlineMs?: number;
+  /** Keep stdin open until the command prints the pause line; then write resume's answer and close it. */
+  pause?: PauseSpec;
 }
 
 export interface ChannelRunResult {
@@ -67,6 +70,7 @@ export function runChannel(
     const err = new Capped(options.maxOutputBytes);
     let code: number | null = null;
     let signal: string | undefined;
+    let resumeError: FleetError | undefined;
 
     const finish = (deadlineHit: boolean): void => {
       if (settled) return;
@@ -117,7 +121,11 @@ export function runChannel(
         return;
       }
       open = channel;
-      channel.on('data', (chunk: Buffer) => out.push(chunk));
+      const pause = options.pause ? pauseWatch(options.pause, channel, out, (e) => { resumeError = e; }) : undefined;
+      channel.on('data', (chunk: Buffer) => {
+        out.push(chunk);
+        pause?.(chunk);
+      });
       channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       channel.on('exit', (c: number | null, s?: string) => {
         code = typeof c === 'number' ? c : null;
@@ -129,10 +137,11 @@ export function runChannel(
       });
       channel.on('close', () => {
         if (isDead()) fail(lost('connection lost while a command was running'));
+        else if (resumeError) fail(resumeError);
         else finish(false);
       });
       for (const chunk of options.stdin) if (chunk.length > 0) channel.write(chunk);
-      channel.end();
+      if (!options.pause) channel.end();
     };
 
     try {
@@ -141,6 +150,40 @@ export function runChannel(
       fail(lost(`connection lost: ${(e as Error).message}`));
     }
   });
+}
+
+/**
+ * Watch stdout for the pause line (`\n<marker> <status>\n` at the very end:
+ * the script then waits), run `resume` once, answer on stdin and close it. A
+ * failing resume answers `stop` and is reported when the channel closes.
+ */
+function pauseWatch(
+  spec: PauseSpec,
+  channel: ClientChannel,
+  out: { buffer(): Buffer; truncated: boolean },
+  onError: (e: FleetError) => void,
+): (chunk: Buffer) => void {
+  const re = new RegExp(`\n${spec.marker} (\\S*)\n$`);
+  let tail = '';
+  let fired = false;
+  return (chunk) => {
+    if (fired) return;
+    tail = (tail + chunk.toString('latin1')).slice(-(spec.marker.length + 64));
+    const m = re.exec(tail);
+    if (!m) return;
+    fired = true;
+    const all = out.buffer();
+    const before = all.subarray(0, Math.max(0, all.length - m[0].length));
+    spec.resume(before, m[1]!, out.truncated).then(
+      (answer) => {
+        channel.end(`${answer}\n`);
+      },
+      (e: unknown) => {
+        onError(e instanceof FleetError ? e : new FleetError('E_INTERNAL', `resuming a command: ${(e as Error).message}`, { cause: e }));
+        channel.end('stop\n');
+      },
+    );
+  };
 }
 
 /**

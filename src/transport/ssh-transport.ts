@@ -4,16 +4,17 @@
  * stays free for data); become wraps it in sudo; timeouts are enforced on the
  * host by coreutils `timeout` (whole process group) plus a controller deadline.
  */
-import { createHash } from 'node:crypto';
 import type { Client } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { FileMeta, PathState } from '../modules/types.ts';
-import type { ConnectionSpec, ExecOptions, ExecResult, ReadOptions, Transport, WriteOptions } from './types.ts';
+import type { ConnectionSpec, ExecOptions, ExecResult, PauseSpec, ReadOptions, ReadResult, Transport, WriteOptions } from './types.ts';
 import { hostAnswers, runChannel, type ChannelRunResult } from './ssh-channel.ts';
 import {
   KILL_AFTER_SECONDS,
+  ancestorsOf,
   buildCommand,
   parseReadOutput,
+  parseReadWithAbove,
   parseStatHeader,
   readScript,
   sudoProbeScript,
@@ -62,6 +63,7 @@ interface Run {
   becomeUser?: string;
   timeoutMs?: number;
   maxOutputBytes: number;
+  pause?: PauseSpec;
 }
 
 export class SshTransport implements Transport {
@@ -108,6 +110,7 @@ export class SshTransport implements Transport {
   }
 
   async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
+    if (options.pause && options.stdin !== undefined) throw new FleetError('E_INTERNAL', 'a paused command takes no stdin');
     const r = await this.run({
       script,
       stdin: typeof options.stdin === 'string' ? Buffer.from(options.stdin) : options.stdin,
@@ -115,6 +118,7 @@ export class SshTransport implements Transport {
       becomeUser: options.becomeUser,
       timeoutMs: options.timeoutMs,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
+      ...(options.pause ? { pause: options.pause } : {}),
     });
     // timeout(1) exits 124 after TERM; when KILL was needed it kills its own
     // process group, itself included (exit signal KILL, or 137 through a shell).
@@ -136,9 +140,15 @@ export class SshTransport implements Transport {
     return parseReadOutput(r.stdout);
   }
 
+  async readWithAncestors(path: string, options: ReadOptions = {}): Promise<ReadResult> {
+    const above = ancestorsOf(path);
+    const r = await this.run({ script: readScript(path, above), ...options, maxOutputBytes: Infinity });
+    if (r.code !== 0) throw this.remoteError(`cannot read ${path}`, r);
+    return parseReadWithAbove(r.stdout, above);
+  }
+
   async write(path: string, content: Buffer, options: WriteOptions = {}): Promise<FileMeta> {
-    const sha256 = createHash('sha256').update(content).digest('hex');
-    const script = writeScript({ path, size: content.length, sha256, mode: options.mode, owner: options.owner, group: options.group });
+    const script = writeScript({ path, size: content.length, mode: options.mode, owner: options.owner, group: options.group });
     const r = await this.run({
       script,
       stdin: content,
@@ -182,7 +192,7 @@ export class SshTransport implements Transport {
       const r = await runChannel(
         this.client,
         command,
-        { stdin, maxOutputBytes: run.maxOutputBytes, deadlineMs },
+        { stdin, maxOutputBytes: run.maxOutputBytes, deadlineMs, ...(run.pause ? { pause: run.pause } : {}) },
         (reason) => this.lost(this.silent ?? reason),
         () => this.dead !== undefined,
       );

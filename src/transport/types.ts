@@ -15,6 +15,20 @@ export interface ExecOptions {
   becomeUser?: string;
   /** Keep at most this many bytes of stdout and of stderr (the rest is counted, not kept). */
   maxOutputBytes?: number;
+  /** Hold the command half-way for the controller (one round trip instead of two); stdin must be unset. */
+  pause?: PauseSpec;
+}
+
+/**
+ * A command that stops half-way: it prints a line `<marker> <status>` on
+ * stdout and waits for one line on stdin. The controller then runs `resume`
+ * with the stdout before that line (e.g. a backup, to journal before the
+ * command goes on) and writes its answer (e.g. `go` or `stop`) to stdin.
+ */
+export interface PauseSpec {
+  /** Random token the script prints (never part of ordinary output). */
+  marker: string;
+  resume: (stdoutBefore: Buffer, status: string, truncated: boolean) => Promise<string>;
 }
 
 export interface ExecResult {
@@ -42,6 +56,21 @@ export interface ReadOptions {
   becomeUser?: string;
 }
 
+/** What a read learned about an ancestor of an absent path. */
+export interface AboveState {
+  path: string;
+  state: PathState;
+}
+
+export interface ReadResult {
+  state: PathState;
+  /**
+   * When the path is absent: its ancestors known to be absent, nearest first,
+   * then the nearest existing ancestor when it is a directory. Empty otherwise.
+   */
+  above: AboveState[];
+}
+
 export interface Transport {
   /** Inventory name of the host. */
   readonly name: string;
@@ -49,6 +78,8 @@ export interface Transport {
   exec(script: string, options?: ExecOptions): Promise<ExecResult>;
   /** What is at a path, with its content when it is a regular file; absent is not an error. One round trip. */
   read(path: string, options?: ReadOptions): Promise<PathState>;
+  /** read, plus (when the path is absent) where its existing ancestors end. Same single round trip. */
+  readWithAncestors(path: string, options?: ReadOptions): Promise<ReadResult>;
   /**
    * Write a whole file atomically: a temporary file in the same directory,
    * checked for length and hash, then renamed over the destination. A dropped

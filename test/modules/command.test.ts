@@ -6,27 +6,27 @@ import { argErrors, dirState, fileState, MemoryFacts, plan } from '../support/me
 
 test('command: words are quoted, shell syntax stays literal', async () => {
   const p = await plan(command, { cmd: `echo "$(id)" ';' 'a b' | cat` }, new MemoryFacts());
-  assert.deepEqual(p.ops, [{ op: 'exec', cmd: `echo '$(id)' ';' 'a b' '|' cat` }]);
+  assert.deepEqual(p.ops, [{ op: 'exec', cmd: `echo '$(id)' ';' 'a b' '|' cat`, simple: true }]);
   assert.equal(p.fail, undefined);
 });
 
 test('command: plain words are passed unquoted', async () => {
   const p = await plan(command, { cmd: 'systemctl stop flanneld.service' }, new MemoryFacts());
-  assert.deepEqual(p.ops, [{ op: 'exec', cmd: 'systemctl stop flanneld.service' }]);
+  assert.deepEqual(p.ops, [{ op: 'exec', cmd: 'systemctl stop flanneld.service', simple: true }]);
 });
 
 test('command: argv gives the words directly', async () => {
   const p = await plan(command, { argv: ['calicoctl', 'node', 'status', "it's; rm -rf /"] }, new MemoryFacts());
-  assert.deepEqual(p.ops, [{ op: 'exec', cmd: `calicoctl node status 'it'\\''s; rm -rf /'` }]);
+  assert.deepEqual(p.ops, [{ op: 'exec', cmd: `calicoctl node status 'it'\\''s; rm -rf /'`, simple: true }]);
 });
 
 test('command: chdir and stdin (with the newline Ansible adds by default)', async () => {
   const f = new MemoryFacts();
   assert.deepEqual((await plan(command, { cmd: 'cat', chdir: '/opt/k8s/work', stdin: 'hello' }, f)).ops, [
-    { op: 'exec', cmd: 'cat', stdin: 'hello\n', chdir: '/opt/k8s/work' },
+    { op: 'exec', cmd: 'cat', stdin: 'hello\n', chdir: '/opt/k8s/work', simple: true },
   ]);
   assert.deepEqual((await plan(command, { cmd: 'cat', stdin: 'x', stdin_add_newline: false }, f)).ops, [
-    { op: 'exec', cmd: 'cat', stdin: 'x' },
+    { op: 'exec', cmd: 'cat', stdin: 'x', simple: true },
   ]);
 });
 
@@ -42,6 +42,12 @@ test('command/shell: creates skips when the path exists, removes when it does no
     const run2 = await plan(def, { cmd: 'rm -r /etc/cni', removes: '/etc/cni' }, f);
     assert.equal(run2.ops.length, 1);
   }
+});
+
+test('command: a first word with = names a program (quoted), it does not set a variable', async () => {
+  const p = await plan(command, { cmd: 'FOO=bar env' }, new MemoryFacts());
+  assert.deepEqual(p.ops, [{ op: 'exec', cmd: `'FOO=bar' env`, simple: true }]);
+  assert.deepEqual((await plan(command, { cmd: 'env FOO=bar' }, new MemoryFacts())).ops[0], { op: 'exec', cmd: 'env FOO=bar', simple: true });
 });
 
 test('shell: the command runs as written', async () => {

@@ -102,7 +102,7 @@ describe('migrate-flannel-to-calico: render and apply Calico', () => {
       ['etcd_endpoints: "http://<ETCD_IP>:<ETCD_PORT>"', 'etcd_endpoints: "http://10.220.209.201:2379"'],
       ['value: "192.168.0.0/16"', 'value: "172.30.0.0/16"'],
     ]);
-    assert.deepEqual(m.kubectl.map((c) => c.replace(/^\/opt\/k8s\/bin\/kubectl /, '')), [
+    assert.deepEqual(m.kubectl.map((c) => c.replace(/^(exec )?\/opt\/k8s\/bin\/kubectl /, '')), [
       'get daemonset calico-node -n kube-system -o name --ignore-not-found',
       `apply -f ${DEST}`,
     ]);

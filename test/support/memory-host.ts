@@ -6,11 +6,13 @@
  *   systemctl show UNIT -p LoadState -p ActiveState -p UnitFileState
  *   systemctl ACTION -- UNIT          systemctl daemon-reload
  *   systemctl status --no-pager -n 10 -- UNIT 2>&1 | tail -n 15
- *   mkdir [-p] -- PATH [&& chown -h -- SPEC PATH] [&& chmod -- MODE PATH]
+ *   mkdir [-p] -- PATH [&& chown -h -- SPEC PATH] [&& chmod -- MODE PATH] [&& stat -c 'stat %f %u %g %U %G' -- PATH...]
  *   chown -h -- SPEC PATH [&& chmod -- MODE PATH]      rm -rf -- PATH
  *   tar -C / --numeric-owner -cpf - -- REL
+ *   tar ...; pause line; rm -rf -- PATH when answered go   (backupAndRemoveScript: options.pause)
  *   rm -rf -- PATH && tar -C / --numeric-owner -xpf -  (stdin: a blob from the tar above)
  *   cd -- DIR && CMD                  (chdir of command/shell tasks)
+ *   exec CMD, cd -- DIR && exec CMD   (command tasks: logged and answered as CMD)
  *
  * The "tar" blob is this emulator's own format (JSON of the tree with full
  * metadata, numeric ids kept), which only its own untar reads back.
@@ -184,6 +186,7 @@ export class MemoryHost {
         return base.exec(script, options);
       },
       read: async (path, options) => (open(), base.read(path, options)),
+      readWithAncestors: async (path, options) => (open(), base.readWithAncestors(path, options)),
       write: async (path, content, options) => {
         open();
         await this.init.beforeChange?.({ kind: 'write', target: path });
@@ -195,7 +198,9 @@ export class MemoryHost {
     };
   }
 
-  private async exec(script: string, options: ExecOptions): Promise<ExecResult> {
+  private async exec(sent: string, options: ExecOptions): Promise<ExecResult> {
+    // `exec CMD` (a simple command replacing the shell) runs and answers as CMD.
+    const script = sent.replace(/^exec /, '').replace(/^(cd -- (?:'(?:[^']|'\\'')*'|[A-Za-z0-9_@%+=:,./-]+) && )exec /, '$1');
     this.log.push(script);
     const probe = this.init.probe;
     if (probe) {
@@ -225,6 +230,8 @@ export class MemoryHost {
       if (this.files.get(dir)?.kind !== 'directory') return reply(2, '', `sh: cd: can't cd to ${dir}\n`);
       return this.answer(cd[2]!, options);
     }
+    const paused = /^tar -C \/ --numeric-owner -cpf - -- (\S+); s=\$\?\nprintf '\\n%s %s\\n' ([A-Za-z0-9-]+) "\$s"\nIFS= read -r answer \|\| exit 3\n\[ "\$s" = 0 \] && \[ "\$answer" = go \] \|\| exit 3\nexec rm -rf -- (\S+)$/.exec(script);
+    if (paused) return this.backupAndRemove(paused, options);
     const status = /^systemctl status --no-pager -n 10 -- (\S+) 2>&1 \| tail -n 15$/.exec(script);
     if (status) {
       const unit = shellWords(status[1]!)?.[0] ?? '';
@@ -247,6 +254,30 @@ export class MemoryHost {
       }
     }
     return this.unknown(script);
+  }
+
+  /** The one-round-trip backup and removal (executor/remote-scripts.ts backupAndRemoveScript). */
+  private async backupAndRemove(m: RegExpExecArray, options: ExecOptions): Promise<ExecResult> {
+    const rel = shellWords(m[1]!)?.[0];
+    const path = shellWords(m[3]!)?.[0];
+    if (!options.pause || rel === undefined || path !== '/' + rel || m[2] !== options.pause.marker) return this.unknown(m[0]);
+    let tar: Buffer = Buffer.alloc(0);
+    let status = '0';
+    let stderr = '';
+    try {
+      tar = this.tar(path);
+    } catch (e) {
+      if (!(e instanceof ScriptError)) throw e;
+      status = String(e.code);
+      stderr = e.message + '\n';
+    }
+    const answer = await options.pause.resume(tar, status, false);
+    const out = Buffer.concat([tar, Buffer.from(`\n${m[2]} ${status}\n`)]);
+    if (status !== '0' || answer !== 'go') return reply(3, out, stderr);
+    // The removal proper starts now, after the pause: what a test watching changes must see.
+    await this.init.beforeChange?.({ kind: 'exec', target: `rm -rf -- ${m[3]}` });
+    this.remove(path);
+    return reply(0, out, stderr);
   }
 
   private unknown(script: string): ExecResult {
@@ -302,7 +333,19 @@ export class MemoryHost {
       this.untar(stdin);
       return Buffer.alloc(0);
     }
+    if (w.length >= 4 && is('stat', '-c', 'stat %f %u %g %U %G', '--', ...w.slice(4).map(() => '*'))) {
+      return Buffer.from(w.slice(4).map((p) => this.statLine(p)).join(''));
+    }
     return undefined;
+  }
+
+  /** `stat -c 'stat %f %u %g %U %G'` of one path. */
+  private statLine(path: string): string {
+    const st = this.files.get(path);
+    if (!st || st.kind === 'absent') throw new ScriptError(`stat: cannot statx '${path}': No such file or directory`);
+    const ifmt = st.kind === 'file' ? 0o100000 : st.kind === 'directory' ? 0o040000 : 0o120000;
+    const m = st.meta;
+    return `stat ${(ifmt | m.mode).toString(16)} ${m.uid} ${m.gid} ${m.owner} ${m.group}\n`;
   }
 
   private uidOf(name: string, kind: 'uid' | 'gid'): number {

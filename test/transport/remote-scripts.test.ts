@@ -2,13 +2,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildCommand,
+  ancestorsOf,
   parseReadOutput,
+  parseReadWithAbove,
   parseStatHeader,
   readScript,
   sudoProbeScript,
@@ -36,14 +37,14 @@ function read(path: string): PathState {
   return parseReadOutput(r.stdout);
 }
 
-function write(path: string, content: Buffer, extra: { mode?: number; owner?: string; group?: string; size?: number; sha?: string } = {}) {
+function write(path: string, content: Buffer, extra: { mode?: number; owner?: string; group?: string; size?: number; tmpSuffix?: string } = {}) {
   const script = writeScript({
     path,
     size: extra.size ?? content.length,
-    sha256: extra.sha ?? createHash('sha256').update(content).digest('hex'),
     mode: extra.mode,
     owner: extra.owner,
     group: extra.group,
+    tmpSuffix: extra.tmpSuffix,
   });
   return sh(script, content);
 }
@@ -78,6 +79,45 @@ test('read: file (binary, exact), empty file, absent, under a file, directory, s
     assert.equal(l.kind === 'other' && l.type, 'symlink');
     const p = read(join(dir, 'fifo'));
     assert.equal(p.kind === 'other' && p.type, 'fifo');
+  });
+});
+
+function readUp(path: string) {
+  const above = ancestorsOf(path);
+  const r = sh(readScript(path, above));
+  assert.equal(r.code, 0, r.stderr);
+  return parseReadWithAbove(r.stdout, above);
+}
+
+test('read with ancestors: a missing path tells where its parents end, in the same script', () => {
+  withDir((dir) => {
+    assert.deepEqual(ancestorsOf('/opt/cni/bin'), ['/opt/cni', '/opt', '/']);
+    assert.deepEqual(ancestorsOf('/'), []);
+    const odd = join(dir, `it's $(x)`);
+    mkdirSync(odd);
+    chmodSync(odd, 0o750);
+    const r = readUp(join(odd, 'a', 'b', 'c'));
+    assert.deepEqual(r.state, { kind: 'absent' });
+    assert.deepEqual(r.above.map((a) => [a.path, a.state.kind]), [
+      [join(odd, 'a', 'b'), 'absent'], [join(odd, 'a'), 'absent'], [odd, 'directory'],
+    ]);
+    assert.equal(r.above[2]!.state.kind === 'directory' && r.above[2]!.state.meta.mode, 0o750);
+    // the parent exists: only it is reported
+    assert.deepEqual(readUp(join(odd, 'x')).above.map((a) => a.path), [odd]);
+    // under a regular file: the missing levels are absent, the file itself is not reported (its content was not read)
+    writeFileSync(join(dir, 'file'), 'x');
+    assert.deepEqual(readUp(join(dir, 'file', 'y', 'z')).above, [{ path: join(dir, 'file', 'y'), state: { kind: 'absent' } }]);
+    // an existing path: nothing about its ancestors
+    const f = readUp(join(dir, 'file'));
+    assert.equal(f.state.kind, 'file');
+    assert.deepEqual(f.above, []);
+    // unreadable is an error, not "absent"
+    const locked = join(dir, 'locked');
+    mkdirSync(join(locked, 'in'), { recursive: true });
+    chmodSync(locked, 0o000);
+    const r2 = spawnSync('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', '/bin/sh', '-c', readScript(join(locked, 'in', 'x'), ancestorsOf(join(locked, 'in', 'x')))]);
+    assert.equal(r2.status, 2, r2.stdout.toString());
+    assert.match(r2.stderr.toString(), /Permission denied/);
   });
 });
 
@@ -145,25 +185,67 @@ test('write: missing parent directory, directory at the path, bad owner: error, 
   });
 });
 
-test('write: short stdin (a dropped upload) or wrong hash keeps the old bytes and leaves no temp file', () => {
+test('write: short stdin (a dropped upload) keeps the old bytes and leaves no temp file', () => {
   withDir((dir) => {
     const p = join(dir, 'f');
     writeFileSync(p, 'old content');
     const content = Buffer.alloc(100_000, 7);
-    const r = write(p, content.subarray(0, 50_000), { size: content.length, sha: createHash('sha256').update(content).digest('hex') });
+    const r = write(p, content.subarray(0, 50_000), { size: content.length });
     assert.equal(r.code, 6);
     assert.match(r.stderr, /received 50000 of 100000 bytes/);
-    const r2 = write(p, Buffer.from('same size!!'), { sha: '0'.repeat(64) });
-    assert.equal(r2.code, 7);
-    assert.match(r2.stderr, /checksum mismatch/);
     assert.equal(readFileSync(p, 'utf8'), 'old content');
     assert.deepEqual(readdirSync(dir), ['f']);
   });
 });
 
+test('write: a planted temp file or symlink at the temp name is refused and left alone; the target is untouched', () => {
+  withDir((dir) => {
+    const p = join(dir, 'f');
+    writeFileSync(p, 'old');
+    writeFileSync(join(dir, 'victim'), 'victim');
+    symlinkSync(join(dir, 'victim'), join(dir, '.fleet-tmp.abcdef01'));
+    const r = write(p, Buffer.from('new'), { tmpSuffix: 'abcdef01' });
+    assert.equal(r.code, 4, r.stderr);
+    assert.match(r.stderr, /already exists/);
+    assert.equal(readFileSync(join(dir, 'victim'), 'utf8'), 'victim');
+    assert.equal(readFileSync(p, 'utf8'), 'old');
+    assert.deepEqual(readdirSync(dir).sort(), ['.fleet-tmp.abcdef01', 'f', 'victim']);
+  });
+});
+
+test('write: modes by umask (0600, 0640), by chmod (0755, 02750), kept (0600 file replaced), new file 0644', () => {
+  withDir((dir) => {
+    for (const mode of [0o600, 0o640, 0o755, 0o2750, 0o444, 0o000]) {
+      const p = join(dir, `m${mode.toString(8)}`);
+      const r = write(p, Buffer.from('x'), { mode });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(statSync(p).mode & 0o7777, mode, `mode ${mode.toString(8)}`);
+      const lines = r.stdout.toString().trim().split('\n');
+      assert.equal(parseStatHeader(lines[lines.length - 1]!).meta.mode, mode);
+    }
+    const kept = join(dir, 'kept');
+    writeFileSync(kept, 'old');
+    chmodSync(kept, 0o600);
+    assert.equal(write(kept, Buffer.from('new')).code, 0);
+    assert.equal(statSync(kept).mode & 0o7777, 0o600);
+    const fresh = join(dir, 'fresh');
+    assert.equal(write(fresh, Buffer.from('new')).code, 0);
+    assert.equal(statSync(fresh).mode & 0o7777, 0o644);
+  });
+});
+
+test('write: a replaced 0600 file is never readable by others, not even as the temp file (umask 077 before chmod)', () => {
+  const script = writeScript({ path: '/x/secret', size: 1 });
+  assert.match(script, /if \[ -e "\$p" \]; then umask 0077; else umask 0022; fi/);
+  assert.ok(script.indexOf('umask') < script.indexOf('dd of='), 'umask is set before the temp file is created');
+  assert.match(writeScript({ path: '/x/f', size: 1, mode: 0o755 }), /umask 0077[\s\S]*chmod -- 0755/);
+});
+
 test('write: invalid input rejected on the controller', () => {
-  assert.throws(() => writeScript({ path: '/tmp/d/', size: 0, sha256: 'x' }), { code: 'E_VALIDATION' });
-  assert.throws(() => writeScript({ path: '/tmp/f', size: 0, sha256: 'x', mode: 0o10000 }), { code: 'E_VALIDATION' });
+  assert.throws(() => writeScript({ path: '/tmp/d/', size: 0 }), { code: 'E_VALIDATION' });
+  assert.throws(() => writeScript({ path: '/tmp/f', size: 0, mode: 0o10000 }), { code: 'E_VALIDATION' });
+  assert.throws(() => writeScript({ path: '/tmp/f', size: -1 }), { code: 'E_VALIDATION' });
+  assert.throws(() => writeScript({ path: '/tmp/f', size: 0, tmpSuffix: 'x;rm' }), { code: 'E_VALIDATION' });
   assert.throws(() => readScript('/tmp/a\0b'), { code: 'E_VALIDATION' });
 });
 

@@ -271,3 +271,38 @@ test('parallel commands beyond the channel limit all complete on one connection'
   const results = await Promise.all(Array.from({ length: 40 }, (_, i) => root.exec(`echo ${i}`)));
   assert.deepEqual(results.map((r) => r.stdout.toString()), Array.from({ length: 40 }, (_, i) => `${i}\n`));
 });
+
+test('pause: the command stops at its pause line, the controller answers on stdin, one round trip', { timeout: 30_000 }, async () => {
+  const marker = `fleet-pause-${randomBytes(8).toString('hex')}`;
+  const script = (tag: string) => [
+    `head -c 70000 /dev/zero | tr '\\0' 'x'; printf '\\n%s %s\\n' ${marker} 0`,
+    `IFS= read -r answer || exit 3`,
+    `[ "$answer" = go ] || exit 4`,
+    `echo ${tag} > /tmp/pause-${tag}`,
+  ].join('\n');
+  let got: { size: number; status: string; truncated: boolean } | undefined;
+  const before = root.roundTrips;
+  const r = await root.exec(script('a'), {
+    pause: {
+      marker,
+      resume: async (out, status, truncated) => {
+        got = { size: out.length, status, truncated };
+        // nothing after the pause line happened yet
+        assert.equal((await inHost(handle.lab, 'h1', 'cat /tmp/pause-a 2>/dev/null || echo none')).trim(), 'none');
+        return 'go';
+      },
+    },
+  });
+  assert.equal(r.code, 0, r.stderr.toString());
+  assert.deepEqual(got, { size: 70000, status: '0', truncated: false });
+  assert.equal(root.roundTrips, before + 1);
+  assert.equal((await inHost(handle.lab, 'h1', 'cat /tmp/pause-a')).trim(), 'a');
+  const stop = await root.exec(script('b'), { pause: { marker, resume: async () => 'stop' } });
+  assert.equal(stop.code, 4);
+  await rejects(
+    root.exec(script('c'), { pause: { marker, resume: async () => { throw new Error('journal full'); } } }),
+    'E_INTERNAL',
+    'journal full',
+  );
+  assert.equal((await inHost(handle.lab, 'h1', 'ls /tmp/pause-b /tmp/pause-c 2>&1 | grep -c "No such"')).trim(), '2');
+});
