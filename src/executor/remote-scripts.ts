@@ -23,8 +23,11 @@ export function attrsScript(path: string, mode?: number, owner?: string, group?:
  * without reading them again.
  */
 export function mkdirScript(op: Extract<Op, { op: 'mkdir' }>, created: readonly string[] = []): string {
-  const parts = [`mkdir ${op.parents ? '-p ' : ''}-- ${shq(op.path)}`];
-  const attrs = attrsScript(op.path, op.mode, op.owner, op.group);
+  // The mode comes with mkdir -m (one process less) unless a chown follows that could drop set-id bits.
+  const chowns = op.owner !== undefined || op.group !== undefined;
+  const withMode = op.mode !== undefined && !(chowns && op.mode > 0o777);
+  const parts = [`mkdir ${op.parents ? '-p ' : ''}${withMode ? `-m ${formatMode(op.mode!)} ` : ''}-- ${shq(op.path)}`];
+  const attrs = attrsScript(op.path, withMode ? undefined : op.mode, op.owner, op.group);
   if (attrs) parts.push(attrs);
   if (created.length > 0) parts.push(statLinesScript(created));
   return parts.join(' && ');

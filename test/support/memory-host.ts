@@ -6,7 +6,7 @@
  *   systemctl show UNIT -p LoadState -p ActiveState -p UnitFileState
  *   systemctl ACTION -- UNIT          systemctl daemon-reload
  *   systemctl status --no-pager -n 10 -- UNIT 2>&1 | tail -n 15
- *   mkdir [-p] -- PATH [&& chown -h -- SPEC PATH] [&& chmod -- MODE PATH] [&& stat -c 'stat %f %u %g %U %G' -- PATH...]
+ *   mkdir [-p] [-m MODE] -- PATH [&& chown -h -- SPEC PATH] [&& chmod -- MODE PATH] [&& stat -c 'stat %f %u %g %U %G' -- PATH...]
  *   chown -h -- SPEC PATH [&& chmod -- MODE PATH]      rm -rf -- PATH
  *   tar -C / --numeric-owner -cpf - -- REL
  *   tar ...; pause line; rm -rf -- PATH when answered go   (backupAndRemoveScript: options.pause)
@@ -309,6 +309,17 @@ export class MemoryHost {
     if (is('systemctl', '*', '--', '*')) {
       this.services.set(w[3]!, systemctl(this.service(w[3]!), w[1]!));
       return Buffer.alloc(0);
+    }
+    if (w[0] === 'mkdir' && w.includes('-m')) {
+      // mkdir [-p] -m MODE -- PATH: the mode of the last directory only
+      const i = w.indexOf('-m');
+      const rest = [...w.slice(0, i), ...w.slice(i + 2)];
+      if (rest.length === 3 || (rest.length === 4 && rest[1] === '-p')) {
+        if (!/^[0-7]{3,4}$/.test(w[i + 1]!)) throw new ScriptError(`mkdir: invalid mode '${w[i + 1]}'`);
+        this.mkdir(rest[rest.length - 1]!, rest[1] === '-p', user);
+        this.setMeta(rest[rest.length - 1]!, { mode: parseInt(w[i + 1]!, 8) }, 'mkdir');
+        return Buffer.alloc(0);
+      }
     }
     if (is('mkdir', '--', '*') || is('mkdir', '-p', '--', '*')) {
       this.mkdir(w[w.length - 1]!, w[1] === '-p', user);
