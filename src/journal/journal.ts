@@ -8,7 +8,7 @@
  * Everything is created 0700 / 0600: it holds copies of hosts' files.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { promises as fsp, constants as fsc } from 'node:fs';
+import { existsSync, promises as fsp, constants as fsc } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
@@ -106,11 +106,8 @@ export class RunJournal {
     const hash = sha256(data);
     if (this.blobsWritten.has(hash)) return hash;
     const path = join(this.dir, 'blobs', hash);
-    try {
-      await fsp.access(path);
-    } catch {
-      await writeFileSynced(path, data);
-    }
+    // existsSync: no exception object per new blob (most blobs are new).
+    if (!existsSync(path)) await writeFileSynced(path, data);
     this.blobsWritten.add(hash);
     return hash;
   }

@@ -3,7 +3,7 @@
  * (accept-new). Appends are serialized per file within the process so many
  * parallel connections never interleave or duplicate lines.
  */
-import { mkdir, open, readFile } from 'node:fs/promises';
+import { mkdir, open, readFile, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { HostKeyPolicy } from './types.ts';
@@ -24,10 +24,24 @@ export interface HostKeyTarget {
   port: number;
 }
 
-/** Read and parse a known_hosts file; a missing file has no entries. */
+/** Parsed known_hosts files, reused while the file's size and mtime stay the same. */
+const parsed = new Map<string, { size: number; mtimeNs: bigint; entries: KnownHostEntry[] }>();
+
+/**
+ * Read and parse a known_hosts file; a missing file has no entries. The parse
+ * is kept while the file is unchanged: every connection of a run checks its
+ * key against the same file, and parsing it each time costs O(hosts) per host.
+ */
 export async function loadKnownHosts(file: string): Promise<KnownHostEntry[]> {
   try {
-    return parseKnownHosts(await readFile(file, 'utf8'));
+    const st = await stat(file, { bigint: true });
+    const hit = parsed.get(file);
+    if (hit && hit.size === Number(st.size) && hit.mtimeNs === st.mtimeNs) return hit.entries;
+    const text = await readFile(file, 'utf8');
+    const entries = parseKnownHosts(text);
+    // Cache only what matches the stat taken before reading (a concurrent append re-reads next time).
+    if (Buffer.byteLength(text) === Number(st.size)) parsed.set(file, { size: Number(st.size), mtimeNs: st.mtimeNs, entries });
+    return entries;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new FleetError('E_HOST_KEY_UNKNOWN', `cannot read known_hosts file ${file}: ${(e as Error).message}`, { cause: e });

@@ -3,7 +3,7 @@
  * connect timeouts, retries of connections dropped by sshd's MaxStartups, and
  * jump hosts (ProxyJump through forwardOut). The only file importing node-ssh.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
 import { NodeSSH, type Config } from 'node-ssh';
 import ssh2, { type AuthenticationType, type Client, type ClientChannel, type ServerHostKeyAlgorithm } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
@@ -38,19 +38,34 @@ interface Credentials {
   methods: AuthenticationType[];
 }
 
+/** Private keys read and checked, by file and passphrase: hosts sharing a key read it once per run. */
+const checkedKeys = new Map<string, { size: number; mtimeNs: bigint; text: string }>();
+
+async function readPrivateKey(spec: ConnectionSpec & { privateKeyFile: string }): Promise<string> {
+  const file = spec.privateKeyFile;
+  try {
+    const st = await stat(file, { bigint: true });
+    const id = JSON.stringify([file, spec.passphrase ?? null]);
+    const hit = checkedKeys.get(id);
+    if (hit && hit.size === Number(st.size) && hit.mtimeNs === st.mtimeNs) return hit.text;
+    const text = await readFile(file, 'utf8');
+    const parsed = ssh2.utils.parseKey(text, spec.passphrase);
+    if (parsed instanceof Error) {
+      throw new FleetError('E_AUTH', `${spec.name}: cannot use private key ${file}: ${parsed.message}`, { host: spec.name });
+    }
+    if (Buffer.byteLength(text) === Number(st.size)) checkedKeys.set(id, { size: Number(st.size), mtimeNs: st.mtimeNs, text });
+    return text;
+  } catch (e) {
+    if (e instanceof FleetError) throw e;
+    throw new FleetError('E_FILE_NOT_FOUND', `${spec.name}: cannot read private key ${file}: ${(e as Error).message}`, { cause: e, host: spec.name });
+  }
+}
+
 async function credentials(spec: ConnectionSpec): Promise<Credentials> {
   const methods: AuthenticationType[] = [];
   let privateKey: string | undefined;
   if (spec.privateKeyFile) {
-    try {
-      privateKey = await readFile(spec.privateKeyFile, 'utf8');
-    } catch (e) {
-      throw new FleetError('E_FILE_NOT_FOUND', `${spec.name}: cannot read private key ${spec.privateKeyFile}: ${(e as Error).message}`, { cause: e, host: spec.name });
-    }
-    const parsed = ssh2.utils.parseKey(privateKey, spec.passphrase);
-    if (parsed instanceof Error) {
-      throw new FleetError('E_AUTH', `${spec.name}: cannot use private key ${spec.privateKeyFile}: ${parsed.message}`, { host: spec.name });
-    }
+    privateKey = await readPrivateKey({ ...spec, privateKeyFile: spec.privateKeyFile });
     methods.push('publickey');
   }
   const agent = process.env.SSH_AUTH_SOCK || undefined;

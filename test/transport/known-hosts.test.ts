@@ -15,7 +15,7 @@ import {
   parseKnownHosts,
   preferredHostKeyAlgorithms,
 } from '../../src/transport/known-hosts.ts';
-import { verifyHostKey } from '../../src/transport/host-key.ts';
+import { loadKnownHosts, verifyHostKey } from '../../src/transport/host-key.ts';
 import { FleetError } from '../../src/errors/fleet-error.ts';
 
 /** A fresh public key: its `type base64` text and its blob. */
@@ -209,6 +209,28 @@ test('verifyHostKey: 40 parallel accept-new verifications write each host exactl
     assert.equal(lines.length, 10);
     const entries = parseKnownHosts(readFileSync(file, 'utf8'));
     for (let i = 0; i < 10; i++) assert.equal(checkHostKey(entries, `198.18.1.${i}`, keys[i].blob).status, 'ok');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('loadKnownHosts: one parse while the file is unchanged; an append or a rewrite is seen', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-kh-cache-'));
+  try {
+    const file = join(dir, 'known_hosts');
+    const a = newKey();
+    const b = newKey();
+    writeFileSync(file, `h1 ${a.text}\n`);
+    const first = await loadKnownHosts(file);
+    assert.equal(first.length, 1);
+    assert.equal(await loadKnownHosts(file), first, 'the same parse is reused');
+    writeFileSync(file, `h1 ${a.text}\nh2 ${b.text}\n`);
+    const second = await loadKnownHosts(file);
+    assert.deepEqual(second.map((e) => e.hosts), ['h1', 'h2']);
+    writeFileSync(file, `h9 ${b.text}\nh8 ${a.text}\n`); // same size, new content
+    assert.deepEqual((await loadKnownHosts(file)).map((e) => e.hosts), ['h9', 'h8']);
+    rmSync(file);
+    assert.deepEqual(await loadKnownHosts(file), []);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
