@@ -26,4 +26,13 @@ if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))) {
   register();
   ({ main } = await import('../src/cli/main.ts'));
 }
-process.exit(await main());
+const code = await main();
+// Exit only once stdout and stderr are flushed: to a pipe they are written
+// asynchronously, and process.exit() would cut a long last line (the run-end
+// event of a big fleet is ~100 KB) at the pipe's buffer size.
+const flushed = (stream) => new Promise((resolve) => {
+  if (stream.destroyed || !stream.writable) resolve();
+  else stream.write('', () => resolve());
+});
+await Promise.all([flushed(process.stdout), flushed(process.stderr)]);
+process.exit(code);

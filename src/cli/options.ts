@@ -5,7 +5,7 @@ import type { Argv } from 'yargs';
 import { parse as parseYaml } from 'yaml';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { Inventory } from '../inventory/types.ts';
-import { SshPool } from '../transport/ssh-pool.ts';
+import { DEFAULT_MAX_CONNECTING, SshPool } from '../transport/ssh-pool.ts';
 import type { Connector } from '../executor/play-context.ts';
 import type { EventSink } from '../events/types.ts';
 import { plainReporter } from '../ui/plain.ts';
@@ -18,6 +18,7 @@ export function connectionOptions<T>(y: Argv<T>) {
     .option('known-hosts', { type: 'string', describe: 'known_hosts file to check host keys against (default ~/.ssh/known_hosts)' })
     .option('accept-new-host-keys', { type: 'boolean', default: false, describe: 'record keys of hosts not yet in known_hosts (a changed key still fails)' })
     .option('forks', { type: 'number', default: 50, describe: 'hosts worked on at once' })
+    .option('max-connecting', { type: 'number', default: DEFAULT_MAX_CONNECTING, describe: 'SSH handshakes in flight at once (bounds the connection rate)' })
     .option('state-dir', { type: 'string', describe: 'where run journals live (default: FLEET_STATE_DIR, else .fleet/ beside the inventory)' })
     .option('output', { choices: ['tty', 'plain', 'json'] as const, describe: 'live view (terminal default), plain lines (pipes, CI), or JSON lines' });
 }
@@ -26,8 +27,12 @@ export function knownHostsFile(opt?: string): string {
   return resolve(opt ?? join(homedir(), '.ssh', 'known_hosts'));
 }
 
-export function makePool(opts: { knownHosts?: string; acceptNewHostKeys?: boolean }): SshPool {
-  return new SshPool({ knownHostsFile: knownHostsFile(opts.knownHosts), acceptNew: !!opts.acceptNewHostKeys });
+export function makePool(opts: { knownHosts?: string; acceptNewHostKeys?: boolean; maxConnecting?: number }): SshPool {
+  const max = opts.maxConnecting ?? DEFAULT_MAX_CONNECTING;
+  if (!Number.isInteger(max) || max < 1) {
+    throw new FleetError('E_USAGE', `--max-connecting must be a whole number of at least 1, got ${String(opts.maxConnecting)}`);
+  }
+  return new SshPool({ knownHostsFile: knownHostsFile(opts.knownHosts), acceptNew: !!opts.acceptNewHostKeys }, { maxConnecting: max });
 }
 
 export function connectorFor(pool: SshPool, inventory: Inventory): Connector {

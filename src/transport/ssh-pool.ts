@@ -2,6 +2,7 @@
  * One SSH connection per host for a whole run, jump-host connections shared
  * among the hosts behind them, and one place to close everything at the end.
  */
+import PQueue from 'p-queue';
 import type { ConnectionSpec, HostKeyPolicy } from './types.ts';
 import { JumpConnections, connectSsh } from './ssh.ts';
 import type { SshTransport } from './ssh-transport.ts';
@@ -9,7 +10,15 @@ import type { SshTransport } from './ssh-transport.ts';
 export interface SshPoolOptions {
   /** Tries for connections reset before the SSH banner (sshd MaxStartups). Default 5. */
   maxAttempts?: number;
+  /**
+   * Handshakes in flight at once (default 32): a big fleet connects at a bounded
+   * rate, so a shared sshd or bastion (MaxStartups 10:30:100) is not flooded
+   * and the controller's CPU goes to finished handshakes first.
+   */
+  maxConnecting?: number;
 }
+
+export const DEFAULT_MAX_CONNECTING = 32;
 
 interface HostEntry {
   state: 'pending' | 'open' | 'failed';
@@ -21,9 +30,11 @@ export class SshPool {
   private readonly hosts = new Map<string, HostEntry>();
   private readonly jumps: JumpConnections;
   private readonly maxAttempts: number;
+  private readonly connecting: PQueue;
 
   constructor(private readonly policy: HostKeyPolicy, options: SshPoolOptions = {}) {
     this.maxAttempts = options.maxAttempts ?? 5;
+    this.connecting = new PQueue({ concurrency: Math.max(1, options.maxConnecting ?? DEFAULT_MAX_CONNECTING) });
     this.jumps = new JumpConnections(policy, this.maxAttempts);
   }
 
@@ -37,7 +48,7 @@ export class SshPool {
     if (cached && (cached.state === 'pending' || cached.transport?.isOpen)) return cached.promise;
     const entry: HostEntry = {
       state: 'pending',
-      promise: connectSsh(spec, this.policy, { jumps: this.jumps, maxAttempts: this.maxAttempts }),
+      promise: this.connecting.add(() => connectSsh(spec, this.policy, { jumps: this.jumps, maxAttempts: this.maxAttempts })) as Promise<SshTransport>,
     };
     entry.promise.then(
       (t) => {

@@ -14,7 +14,7 @@ export const builder = (y: Argv) =>
     .option('limit', { alias: 'l', type: 'string' })
     .example('$0 ping -i inventory.yaml --limit workers', 'connect to every worker');
 
-type Args = ArgumentsCamelCase<{ inventory: string; limit?: string; knownHosts?: string; acceptNewHostKeys: boolean; forks: number; output?: OutputKind }>;
+type Args = ArgumentsCamelCase<{ inventory: string; limit?: string; knownHosts?: string; acceptNewHostKeys: boolean; forks: number; maxConnecting: number; output?: OutputKind }>;
 
 export async function handler(argv: Args): Promise<number> {
   const inv = await loadInventory(argv.inventory);

@@ -27,7 +27,7 @@ export function builder(y: Argv) {
 
 type Args = ArgumentsCamelCase<{
   run: string; inventory?: string; host?: string[]; check: boolean; force: boolean; knownHosts?: string;
-  acceptNewHostKeys: boolean; forks: number; stateDir?: string; output?: OutputKind;
+  acceptNewHostKeys: boolean; forks: number; maxConnecting: number; stateDir?: string; output?: OutputKind;
 }>;
 
 export async function handler(argv: Args): Promise<number> {
@@ -42,7 +42,7 @@ export async function handler(argv: Args): Promise<number> {
     if (!touched.includes(h)) throw new FleetError('E_USAGE', `run ${argv.run} changed nothing on '${h}'`, { hint: `hosts it touched: ${touched.join(', ') || 'none'}` });
   }
   const unlock = argv.check ? async () => undefined : await lockHosts(stateDir, `rollback-${argv.run}`, hosts, `fleet rollback ${argv.run}`);
-  const pool = makePool({ knownHosts: argv.knownHosts ?? journal.meta.knownHosts, acceptNewHostKeys: argv.acceptNewHostKeys });
+  const pool = makePool({ knownHosts: argv.knownHosts ?? journal.meta.knownHosts, acceptNewHostKeys: argv.acceptNewHostKeys, maxConnecting: argv.maxConnecting });
   const connect = connectorFor(pool, inventory);
   const kind = pickOutput(argv.output);
   const reporter = makeReporter(kind === 'tty' ? 'plain' : kind, true);

@@ -34,7 +34,7 @@ export function builder(y: Argv) {
 type Args = ArgumentsCamelCase<{
   playbook: string; inventory: string; check: boolean; diff: boolean; limit?: string; tags: string[]; skipTags: string[];
   extraVars?: string[]; rollback: boolean; forceHandlers: boolean; knownHosts?: string; acceptNewHostKeys: boolean;
-  forks: number; stateDir?: string; output?: OutputKind;
+  forks: number; maxConnecting: number; stateDir?: string; output?: OutputKind;
 }>;
 
 /** The command line as the journal keeps it: -e values may be secrets, so only their names are kept. */
