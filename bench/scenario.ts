@@ -41,10 +41,11 @@ export function taskTag(i: number): string {
   return `t${String(i + 1).padStart(2, '0')}`;
 }
 
-const KUBELET_ENV = 'KUBELET_ARGS="--network-plugin=cni"\nFLANNEL_ETCD_PREFIX=/coreos.com/network\nFLANNEL_IFACE=eth0\n';
+/** Seeded file contents (also written by bench/scale/seed.ts). */
+export const KUBELET_ENV = 'KUBELET_ARGS="--network-plugin=cni"\nFLANNEL_ETCD_PREFIX=/coreos.com/network\nFLANNEL_IFACE=eth0\n';
 const KUBELET_ENV_AFTER = 'KUBELET_ARGS="--network-plugin=cni"\nCALICO_NETWORKING_BACKEND=bird\n';
-const SUBNET_ENV = 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n';
-const FLANNEL_CONF = '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel","delegate":{"isDefaultGateway":true}}]}\n';
+export const SUBNET_ENV = 'FLANNEL_NETWORK=10.244.0.0/16\nFLANNEL_SUBNET=10.244.1.1/24\nFLANNEL_MTU=1450\nFLANNEL_IPMASQ=true\n';
+export const FLANNEL_CONF = '{"name":"cbr0","cniVersion":"0.3.1","plugins":[{"type":"flannel","delegate":{"isDefaultGateway":true}}]}\n';
 /** Size of the stand-in flanneld binary under /opt/flannel (removed by task 9; fleet backs it up first). */
 export const FLANNELD_BYTES = 256 * 1024;
 

@@ -263,41 +263,47 @@ async function removeTree(
 ): Promise<OpOutcome> {
   let seq: number | undefined;
   let backupError: string | undefined;
+  // The tar streams into the journal's blob store: a big tree (or many hosts at once) is never held in memory.
+  const blob = ctx.journal.blobWriter();
+  let stored = false;
   const marker = `fleet-pause-${randomBytes(12).toString('hex')}`;
-  const r = await ctx.transport.exec(backupAndRemoveScript(op.path, marker), {
-    become: ctx.become,
-    becomeUser: ctx.becomeUser,
-    timeoutMs: ctx.timeoutMs,
-    maxOutputBytes: MAX_BACKUP_BYTES,
-    pause: {
-      marker,
-      resume: async (tar, status, truncated) => {
-        if (status !== '0') return 'stop';
-        if (truncated) {
-          backupError = `the tree is larger than ${MAX_BACKUP_BYTES / 2 ** 30} GiB: too large to back up for rollback`;
-          return 'stop';
-        }
-        const base = before.kind === 'directory' ? { kind: 'directory' as const } : { kind: 'other' as const, type: before.type };
-        const stored: StoredPath = { ...base, ...metaOf(before), tree: await ctx.journal.putBlob(tar) };
-        seq = await intent(ctx, op, { kind: 'path', path: op.path, before: stored, after: { kind: 'absent' } });
-        return 'go';
+  try {
+    const r = await ctx.transport.exec(backupAndRemoveScript(op.path, marker), {
+      become: ctx.become,
+      becomeUser: ctx.becomeUser,
+      timeoutMs: ctx.timeoutMs,
+      onStdout: (chunk) => {
+        if (blob.size + chunk.length > MAX_BACKUP_BYTES) backupError ??= `the tree is larger than ${MAX_BACKUP_BYTES / 2 ** 30} GiB: too large to back up for rollback`;
+        else if (backupError === undefined) blob.write(chunk);
       },
-    },
-  });
-  if (seq === undefined) {
-    const why = r.timedOut ? 'timed out' : backupError ?? (r.stderr.toString().trim() || `exit ${r.code}`);
-    throw new FleetError('E_REMOTE', `backing up ${op.path} failed: ${why}`, { host: ctx.host });
-  }
-  const done = seq;
-  return guarded(ctx, done, async () => {
-    ctx.view.forgetPath(op.path);
-    if (r.code !== 0) {
-      const why = r.timedOut ? 'timed out' : r.stderr.toString().trim() || `exit ${r.code}`;
-      throw new FleetError('E_REMOTE', `removing ${op.path} failed: ${why}`, { host: ctx.host });
+      pause: {
+        marker,
+        resume: async (status) => {
+          if (status !== '0' || backupError !== undefined) return 'stop';
+          const base = before.kind === 'directory' ? { kind: 'directory' as const } : { kind: 'other' as const, type: before.type };
+          const tree = await blob.finish();
+          stored = true;
+          seq = await intent(ctx, op, { kind: 'path', path: op.path, before: { ...base, ...metaOf(before), tree }, after: { kind: 'absent' } });
+          return 'go';
+        },
+      },
+    });
+    if (seq === undefined) {
+      const why = r.timedOut ? 'timed out' : backupError ?? (r.stderr.toString().trim() || `exit ${r.code}`);
+      throw new FleetError('E_REMOTE', `backing up ${op.path} failed: ${why}`, { host: ctx.host });
     }
-    ctx.view.remember(op.path, { kind: 'absent' });
-    return {};
-  });
+    return await guarded(ctx, seq, async () => {
+      ctx.view.forgetPath(op.path);
+      if (r.code !== 0) {
+        const why = r.timedOut ? 'timed out' : r.stderr.toString().trim() || `exit ${r.code}`;
+        throw new FleetError('E_REMOTE', `removing ${op.path} failed: ${why}`, { host: ctx.host });
+      }
+      ctx.view.remember(op.path, { kind: 'absent' });
+      return {};
+    });
+  } finally {
+    if (!stored) await blob.abort();
+  }
 }
 
 async function guarded(ctx: ApplyContext, seq: number, fn: () => Promise<OpOutcome>): Promise<OpOutcome> {

@@ -17,6 +17,17 @@ import { checkPrivateDir, ensurePrivateDir } from './state-dir.ts';
 
 const HOST_FILE_RE = /^[A-Za-z0-9_.-]+$/;
 
+/** A blob being written as it arrives (RunJournal.blobWriter). */
+export interface BlobWriter {
+  write(chunk: Buffer): void;
+  /** Bytes written so far. */
+  readonly size: number;
+  /** Fsync and name the blob; returns its sha256. */
+  finish(): Promise<string>;
+  /** Drop it. */
+  abort(): Promise<void>;
+}
+
 export function sha256(buf: Buffer): string {
   return createHash('sha256').update(buf).digest('hex');
 }
@@ -110,6 +121,62 @@ export class RunJournal {
     if (!existsSync(path)) await writeFileSynced(path, data);
     this.blobsWritten.add(hash);
     return hash;
+  }
+
+  /**
+   * Store a blob as it arrives (a tree's tar, never whole in memory): chunks go
+   * to a private temporary file in blobs/, hashed on the way; `finish` fsyncs it
+   * and names it by its hash. `abort` removes it. Writes fail at `finish`.
+   */
+  blobWriter(): BlobWriter {
+    const dir = join(this.dir, 'blobs');
+    const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
+    const hash = createHash('sha256');
+    let size = 0;
+    let chain: Promise<FileHandle> = fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+    let ended = false;
+    const close = async (): Promise<void> => {
+      const fh = await chain.catch(() => undefined);
+      await fh?.close().catch(() => undefined);
+    };
+    return {
+      write: (chunk: Buffer) => {
+        if (ended) throw new FleetError('E_INTERNAL', 'blob writer already finished');
+        hash.update(chunk);
+        size += chunk.length;
+        const data = Buffer.from(chunk);
+        chain = chain.then(async (fh) => {
+          await fh.write(data);
+          return fh;
+        });
+      },
+      get size() {
+        return size;
+      },
+      finish: async () => {
+        ended = true;
+        try {
+          const fh = await chain;
+          await fh.sync();
+          await fh.close();
+        } catch (e) {
+          await close();
+          await fsp.rm(tmp, { force: true });
+          throw new FleetError('E_JOURNAL', `cannot store a backup in the journal: ${(e as Error).message}`, { cause: e });
+        }
+        const name = hash.digest('hex');
+        const path = join(dir, name);
+        if (this.blobsWritten.has(name) || existsSync(path)) await fsp.rm(tmp, { force: true });
+        else await fsp.rename(tmp, path);
+        this.blobsWritten.add(name);
+        return name;
+      },
+      abort: async () => {
+        ended = true;
+        await close();
+        await fsp.rm(tmp, { force: true });
+      },
+    };
   }
 
   async getBlob(hash: string): Promise<Buffer> {

@@ -15,6 +15,8 @@ export interface ChannelRunOptions {
   deadlineMs?: number;
   /** Keep stdin open until the command prints the pause line; then write resume's answer and close it. */
   pause?: PauseSpec;
+  /** Stdout goes here as it arrives, not into the result. */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export interface ChannelRunResult {
@@ -121,11 +123,9 @@ export function runChannel(
         return;
       }
       open = channel;
-      const pause = options.pause ? pauseWatch(options.pause, channel, out, (e) => { resumeError = e; }) : undefined;
-      channel.on('data', (chunk: Buffer) => {
-        out.push(chunk);
-        pause?.(chunk);
-      });
+      const emit = options.onStdout ?? ((chunk: Buffer) => out.push(chunk));
+      const onData = options.pause ? pauseWatch(options.pause, channel, emit, (e) => { resumeError = e; }) : emit;
+      channel.on('data', (chunk: Buffer) => onData(chunk));
       channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       channel.on('exit', (c: number | null, s?: string) => {
         code = typeof c === 'number' ? c : null;
@@ -153,28 +153,42 @@ export function runChannel(
 }
 
 /**
- * Watch stdout for the pause line (`\n<marker> <status>\n` at the very end:
- * the script then waits), run `resume` once, answer on stdin and close it. A
- * failing resume answers `stop` and is reported when the channel closes.
+ * Pass stdout on (to `emit`) while watching for the pause line
+ * (`\n<marker> <status>\n` at the very end: the script then waits). The last
+ * bytes are held back until they cannot be part of that line, so `emit` never
+ * sees it. Once seen: run `resume`, answer on stdin and close it. A failing
+ * resume answers `stop` and is reported when the channel closes.
  */
-function pauseWatch(
+export function pauseWatch(
   spec: PauseSpec,
-  channel: ClientChannel,
-  out: { buffer(): Buffer; truncated: boolean },
+  channel: Pick<ClientChannel, 'end'>,
+  emit: (chunk: Buffer) => void,
   onError: (e: FleetError) => void,
 ): (chunk: Buffer) => void {
-  const re = new RegExp(`\n${spec.marker} (\\S*)\n$`);
-  let tail = '';
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(spec.marker)) throw new FleetError('E_INTERNAL', `bad pause marker ${spec.marker}`);
+  const re = new RegExp(`\n${spec.marker} (\\S{0,16})\n$`);
+  const hold = spec.marker.length + 20;
+  let held: Buffer = Buffer.alloc(0);
   let fired = false;
   return (chunk) => {
-    if (fired) return;
-    tail = (tail + chunk.toString('latin1')).slice(-(spec.marker.length + 64));
-    const m = re.exec(tail);
-    if (!m) return;
+    if (fired) {
+      emit(chunk);
+      return;
+    }
+    held = held.length ? Buffer.concat([held, chunk]) : chunk;
+    const m = re.exec(held.subarray(-hold).toString('latin1'));
+    if (!m) {
+      if (held.length > hold) {
+        emit(held.subarray(0, held.length - hold));
+        held = held.subarray(held.length - hold);
+      }
+      return;
+    }
     fired = true;
-    const all = out.buffer();
-    const before = all.subarray(0, Math.max(0, all.length - m[0].length));
-    spec.resume(before, m[1]!, out.truncated).then(
+    const before = held.subarray(0, held.length - Buffer.byteLength(m[0], 'latin1'));
+    if (before.length) emit(before);
+    held = Buffer.alloc(0);
+    spec.resume(m[1]!).then(
       (answer) => {
         channel.end(`${answer}\n`);
       },

@@ -64,6 +64,7 @@ interface Run {
   timeoutMs?: number;
   maxOutputBytes: number;
   pause?: PauseSpec;
+  onStdout?: (chunk: Buffer) => void;
 }
 
 export class SshTransport implements Transport {
@@ -119,6 +120,7 @@ export class SshTransport implements Transport {
       timeoutMs: options.timeoutMs,
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       ...(options.pause ? { pause: options.pause } : {}),
+      ...(options.onStdout ? { onStdout: options.onStdout } : {}),
     });
     // timeout(1) exits 124 after TERM; when KILL was needed it kills its own
     // process group, itself included (exit signal KILL, or 137 through a shell).
@@ -192,7 +194,7 @@ export class SshTransport implements Transport {
       const r = await runChannel(
         this.client,
         command,
-        { stdin, maxOutputBytes: run.maxOutputBytes, deadlineMs, ...(run.pause ? { pause: run.pause } : {}) },
+        { stdin, maxOutputBytes: run.maxOutputBytes, deadlineMs, pause: run.pause, onStdout: run.onStdout },
         (reason) => this.lost(this.silent ?? reason),
         () => this.dead !== undefined,
       );

@@ -17,18 +17,21 @@ export interface ExecOptions {
   maxOutputBytes?: number;
   /** Hold the command half-way for the controller (one round trip instead of two); stdin must be unset. */
   pause?: PauseSpec;
+  /** Hand stdout to this function as it arrives instead of keeping it (the result's stdout is then empty; no cap). */
+  onStdout?: (chunk: Buffer) => void;
 }
 
 /**
- * A command that stops half-way: it prints a line `<marker> <status>` on
+ * A command that stops half-way: it prints a line `\n<marker> <status>\n` on
  * stdout and waits for one line on stdin. The controller then runs `resume`
- * with the stdout before that line (e.g. a backup, to journal before the
- * command goes on) and writes its answer (e.g. `go` or `stop`) to stdin.
+ * (e.g. journals the backup the command printed before that line, handed out
+ * through `onStdout` without the pause line) and writes its answer (e.g. `go`
+ * or `stop`) to stdin.
  */
 export interface PauseSpec {
-  /** Random token the script prints (never part of ordinary output). */
+  /** Random token the script prints (letters, digits, dashes; never part of ordinary output). */
   marker: string;
-  resume: (stdoutBefore: Buffer, status: string, truncated: boolean) => Promise<string>;
+  resume: (status: string) => Promise<string>;
 }
 
 export interface ExecResult {

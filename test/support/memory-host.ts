@@ -271,8 +271,10 @@ export class MemoryHost {
       status = String(e.code);
       stderr = e.message + '\n';
     }
-    const answer = await options.pause.resume(tar, status, false);
-    const out = Buffer.concat([tar, Buffer.from(`\n${m[2]} ${status}\n`)]);
+    if (tar.length) options.onStdout?.(tar);
+    const answer = await options.pause.resume(status);
+    // stdout went to onStdout (when given), the pause line to the transport's watcher
+    const out = options.onStdout ? Buffer.alloc(0) : Buffer.concat([tar, Buffer.from(`\n${m[2]} ${status}\n`)]);
     if (status !== '0' || answer !== 'go') return reply(3, out, stderr);
     // The removal proper starts now, after the pause: what a test watching changes must see.
     await this.init.beforeChange?.({ kind: 'exec', target: `rm -rf -- ${m[3]}` });
