@@ -8,7 +8,7 @@
  * Everything is created 0700 / 0600: it holds copies of hosts' files.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, promises as fsp, constants as fsc } from 'node:fs';
+import { closeSync, existsSync, fsync, openSync, promises as fsp, constants as fsc, writeSync } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
@@ -124,31 +124,40 @@ export class RunJournal {
   }
 
   /**
-   * Store a blob as it arrives (a tree's tar, never whole in memory): chunks go
-   * to a private temporary file in blobs/, hashed on the way; `finish` fsyncs it
-   * and names it by its hash. `abort` removes it. Writes fail at `finish`.
+   * Store a blob as it arrives (a tree's tar, never whole in memory): each
+   * chunk is written to a private temporary file in blobs/ at once
+   * (synchronously: a page-cache write, so nothing queues up in memory while
+   * hundreds of hosts stream), hashed on the way; `finish` fsyncs it and names
+   * it by its hash; `abort` removes it. A failed write surfaces at `finish`.
    */
   blobWriter(): BlobWriter {
     const dir = join(this.dir, 'blobs');
     const tmp = join(dir, `.tmp-${process.pid}-${randomBytes(6).toString('hex')}`);
     const hash = createHash('sha256');
     let size = 0;
-    let chain: Promise<FileHandle> = fsp.open(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+    let fd: number | undefined;
+    let failure: unknown;
     let ended = false;
-    const close = async (): Promise<void> => {
-      const fh = await chain.catch(() => undefined);
-      await fh?.close().catch(() => undefined);
+    const closeFd = (): void => {
+      if (fd !== undefined) closeSync(fd);
+      fd = undefined;
+    };
+    const remove = async (): Promise<void> => {
+      closeFd();
+      await fsp.rm(tmp, { force: true });
     };
     return {
       write: (chunk: Buffer) => {
         if (ended) throw new FleetError('E_INTERNAL', 'blob writer already finished');
-        hash.update(chunk);
-        size += chunk.length;
-        const data = Buffer.from(chunk);
-        chain = chain.then(async (fh) => {
-          await fh.write(data);
-          return fh;
-        });
+        if (failure !== undefined) return;
+        try {
+          fd ??= openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+          for (let off = 0; off < chunk.length; ) off += writeSync(fd, chunk, off);
+          hash.update(chunk);
+          size += chunk.length;
+        } catch (e) {
+          failure = e;
+        }
       },
       get size() {
         return size;
@@ -156,12 +165,13 @@ export class RunJournal {
       finish: async () => {
         ended = true;
         try {
-          const fh = await chain;
-          await fh.sync();
-          await fh.close();
+          if (failure !== undefined) throw failure;
+          fd ??= openSync(tmp, fsc.O_WRONLY | fsc.O_CREAT | fsc.O_EXCL, 0o600);
+          const handle = fd;
+          await new Promise<void>((resolve, reject) => fsync(handle, (e) => (e ? reject(e) : resolve())));
+          closeFd();
         } catch (e) {
-          await close();
-          await fsp.rm(tmp, { force: true });
+          await remove().catch(() => undefined);
           throw new FleetError('E_JOURNAL', `cannot store a backup in the journal: ${(e as Error).message}`, { cause: e });
         }
         const name = hash.digest('hex');
@@ -173,8 +183,7 @@ export class RunJournal {
       },
       abort: async () => {
         ended = true;
-        await close();
-        await fsp.rm(tmp, { force: true });
+        await remove();
       },
     };
   }
