@@ -1,6 +1,6 @@
 /**
  * Startup cost, apart from any host: a bare `node`, `fleet --version` as
- * shipped (bin/fleet.js: TypeScript through tsx's loader) and, when it builds,
+ * shipped (bin/fleet.js: the tsc build in dist/ when fresh, else tsx) and, when it builds,
  * `fleet --version` from a plain tsc build of src/ (what a compiled release
  * would start), so the lead can weigh a build step.
  */
@@ -83,7 +83,7 @@ export async function measureStartup(runs: number, compiled: CompiledBuild | nul
   const out = [
     await sample('node -e 0', [node, '-e', '0'], runs),
     await sample('node --import tsx -e 0 (tsx loader alone)', [node, '--import', 'tsx', '-e', '0'], runs),
-    await sample('fleet --version (bin/fleet.js, tsx)', [node, join(REPO_DIR, 'bin/fleet.js'), '--version'], runs),
+    await sample('fleet --version (bin/fleet.js)', [node, join(REPO_DIR, 'bin/fleet.js'), '--version'], runs),
   ];
   if (compiled) out.push(await sample('fleet --version (tsc build)', [node, compiled.entry, '--version'], runs));
   return out;
