@@ -29,9 +29,16 @@ function uint32(n: number): Buffer {
 }
 
 export function ed25519(comment: string): KeyPair {
-  const { publicKey, privateKey } = generateKeyPairSync('ed25519');
-  const pub = Buffer.from(publicKey.export({ format: 'jwk' }).x as string, 'base64url');
-  const seed = Buffer.from(privateKey.export({ format: 'jwk' }).d as string, 'base64url');
+  // DER straight from the key generation: Node 20's JWK export of a KeyObject can
+  // deadlock (it allocates while holding the key's mutex; a GC then runs a key
+  // job's destructor that takes the same mutex: seen here as a hung lab test).
+  const { publicKey, privateKey } = generateKeyPairSync('ed25519', {
+    publicKeyEncoding: { type: 'spki', format: 'der' },
+    privateKeyEncoding: { type: 'pkcs8', format: 'der' },
+  });
+  // Ed25519 SPKI DER ends with the 32-byte public key, PKCS#8 DER with the 32-byte seed.
+  const pub = publicKey.subarray(publicKey.length - 32);
+  const seed = privateKey.subarray(privateKey.length - 32);
   const pubBlob = Buffer.concat([sshString('ssh-ed25519'), sshString(pub)]);
   const check = randomBytes(4).readUInt32BE();
   const parts = [uint32(check), uint32(check), sshString('ssh-ed25519'), sshString(pub),
