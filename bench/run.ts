@@ -7,8 +7,8 @@
  * host untouched). Prints the report and writes bench/results/<date>.json.
  * Labs are torn down on exit, Ctrl-C and SIGTERM.
  */
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -22,6 +22,7 @@ import { evaluateGoals, formatReport, pointRatios, summarizeTool, type BenchResu
 import { BENCH_DIR } from './scenario.ts';
 import { buildCompiled, measureStartup, type CompiledBuild } from './startup.ts';
 import { interleave } from './stats.ts';
+import { machineInfo } from './machine.ts';
 import { ansibleVersion, invocation, isCheck, judge, TOOL_LABELS, type ToolName } from './tools.ts';
 import { countTrips, verboseSshd, type TripReport } from './trips.ts';
 
@@ -38,12 +39,7 @@ function cleanupSync(): void {
 function machine(ansible: string | null): Record<string, string | number> {
   const ssh = spawnSync('ssh', ['-V'], { encoding: 'utf8' });
   return {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cpus: cpus().length,
-    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    kernel: release(),
-    os: existsSync('/etc/debian_version') ? `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}` : 'unknown',
-    node: process.version,
+    ...machineInfo(),
     openssh: (ssh.stderr || ssh.stdout || '').trim(),
     ansible: ansible ?? 'ansible-playbook not installed',
   };

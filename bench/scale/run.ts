@@ -8,8 +8,8 @@
  * at the end, on exit, Ctrl-C and SIGTERM; `--down` removes one a killed run
  * left behind.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { hideBin } from 'yargs/helpers';
 import { isFleetError } from '../../src/errors/fleet-error.ts';
@@ -18,21 +18,12 @@ import { BENCH_DIR } from '../scenario.ts';
 import { runScaleFleet } from './fleet-run.ts';
 import { createScaleLab, defaultScaleLabDir } from './lab.ts';
 import { teardownScaleDirSync } from './lab-state.ts';
+import { machineInfo } from '../machine.ts';
 import { parseScaleOptions, type ScaleOptions } from './options.ts';
 import { formatScaleReport, RSS_GOAL_KIB, type ScaleResults, type ScaleRunRecord } from './report.ts';
 
 const log = (msg: string) => process.stderr.write(`[bench:scale ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
 
-function machine(): Record<string, string | number> {
-  return {
-    cpuModel: cpus()[0]?.model ?? 'unknown',
-    cpus: cpus().length,
-    memGiB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
-    kernel: release(),
-    os: existsSync('/etc/debian_version') ? `Debian ${readFileSync('/etc/debian_version', 'utf8').trim()}` : 'unknown',
-    node: process.version,
-  };
-}
 
 function resultsPath(o: ScaleOptions, date: string): string {
   if (o.out) return o.out;
@@ -90,7 +81,7 @@ async function main(): Promise<number> {
   const others = records.map((r) => r.otherCpuMs / r.wallMs);
   if (others.some((x) => x > 0.25)) notes.push(`other work on this machine took up to ${Math.max(...others).toFixed(2)} cores while fleet ran: the timings are disturbed by it`);
   const results: ScaleResults = {
-    version: 1, kind: 'scale', date, machine: machine(), options: { ...o },
+    version: 1, kind: 'scale', date, machine: machineInfo(), options: { ...o },
     lab: { hosts: o.hosts, sshds: o.sshds, subnet: lab.subnet, upMs }, records, notes,
   };
   process.stdout.write(formatScaleReport(results));
