@@ -172,7 +172,7 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
         // What the directories really are now (umask, set-gid parents...), learned in the same round trip.
         if (lines.length === chain.length) {
           try {
-            chain.forEach((p, i) => view.remember(p, { kind: 'directory', meta: parseStatHeader(lines[i]!).meta }));
+            chain.forEach((p, i) => view.rememberCreated(p, { kind: 'directory', meta: parseStatHeader(lines[i]!).meta }));
           } catch {
             for (const p of chain) view.forgetPath(p); // read again when needed
           }

@@ -33,6 +33,12 @@ export class StateView implements Facts {
   /** Check mode: unit files written by simulated ops and loaded by a simulated daemon-reload. */
   private readonly predictedUnits = new Set<string>();
   private pendingUnitWrites = new Set<string>();
+  /**
+   * Directories this run created (or, in check mode, would create): empty when
+   * made, so a path under one that the view has no entry for is absent. Every
+   * later change fleet makes there is recorded in the view; a command clears it.
+   */
+  private readonly created = new Set<string>();
   /** Check mode: how many changes were predicted (not made) on this host so far. */
   predicted = 0;
 
@@ -53,6 +59,7 @@ export class StateView implements Facts {
     for (let p = path, d = posix.dirname(path); d !== p; p = d, d = posix.dirname(d)) {
       const above = this.paths.get(d)?.kind;
       if (above === 'absent' || above === 'file') return { kind: 'absent' };
+      if (above === 'directory' && this.created.has(d)) return { kind: 'absent' };
     }
     // One round trip also tells where a missing path's parents end (mkdir's
     // chain, the parent check of a new file) without reading them one by one.
@@ -68,6 +75,12 @@ export class StateView implements Facts {
   /** Record a state known without reading (e.g. the metadata returned by a write). */
   remember(path: string, state: PathState): void {
     this.paths.set(path, state);
+  }
+
+  /** `path` is a directory this run just created: nothing is in it yet. */
+  rememberCreated(path: string, state: Extract<PathState, { kind: 'directory' }>): void {
+    this.paths.set(path, state);
+    this.created.add(path);
   }
 
   async service(name: string): Promise<ServiceState> {
@@ -99,6 +112,7 @@ export class StateView implements Facts {
   invalidate(): void {
     this.paths.clear();
     this.services.clear();
+    this.created.clear();
   }
 
   forgetService(name: string): void {
@@ -106,9 +120,9 @@ export class StateView implements Facts {
   }
 
   forgetPath(path: string): void {
-    for (const p of [...this.paths.keys()]) {
-      if (p === path || p.startsWith(path.endsWith('/') ? path : path + '/')) this.paths.delete(p);
-    }
+    const under = (p: string) => p === path || p.startsWith(path.endsWith('/') ? path : path + '/');
+    for (const p of [...this.paths.keys()]) if (under(p)) this.paths.delete(p);
+    for (const p of [...this.created]) if (under(p)) this.created.delete(p);
   }
 
   /**
@@ -138,6 +152,7 @@ export class StateView implements Facts {
       case 'mkdir': {
         const chain = op.parents ? await this.missingAncestors(op.path) : [op.path];
         for (const p of chain) {
+          this.created.add(p);
           this.paths.set(p, {
             kind: 'directory',
             meta: {

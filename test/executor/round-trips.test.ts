@@ -1,0 +1,66 @@
+// Round trips per task (host-task events' roundTrips): a file task that finds nothing
+// to change costs one (its read), one that changes something two at most.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fleet, ofKind, run, yaml } from './helpers.ts';
+
+const PB = yaml(
+  '- hosts: all',
+  '  tasks:',
+  '    - name: drop',
+  '      lineinfile: { path: /etc/kubernetes/kubelet.env, regexp: "^FLANNEL_", state: absent }',
+  '    - name: add',
+  '      lineinfile: { path: /etc/kubernetes/kubelet.env, line: CALICO=bird, insertafter: "^KUBELET_ARGS=" }',
+  '    - name: cni dir',
+  '      file: { path: /opt/cni/bin, state: directory, mode: "0755" }',
+  '    - name: calico dir',
+  '      file: { path: /etc/calico, state: directory, mode: "0755" }',
+  '    - name: cfg',
+  '      copy: { content: "datastoreType: kubernetes\\n", dest: /etc/calico/calicoctl.cfg, mode: "0644" }',
+  '    - name: conflist',
+  '      copy: { content: "{}\\n", dest: /etc/cni/net.d/10-calico.conflist }',
+  '    - name: remove flannel',
+  '      file: { path: /opt/flannel, state: absent }',
+);
+
+const seeded = () => ({
+  files: {
+    '/etc/kubernetes/kubelet.env': 'KUBELET_ARGS="--network-plugin=cni"\nFLANNEL_IFACE=eth0\n',
+    '/etc/cni/net.d/10-flannel.conflist': '{}\n',
+    '/opt/flannel/bin/flanneld': 'binary',
+    '/opt/flannel/subnet.env': 'FLANNEL_MTU=1450\n',
+  },
+});
+
+function trips(events: Parameters<typeof ofKind>[0]): Record<string, number> {
+  return Object.fromEntries(ofKind(events, 'host-task').map((e) => [e.task, e.roundTrips]));
+}
+
+test('first run: every changing file task costs at most 2 round trips; second run: at most 1 each (the read)', async () => {
+  const hosts = fleet({ h1: seeded() });
+  const first = await run({ playbook: PB, hosts });
+  assert.equal(first.summary.result, 'ok');
+  assert.deepEqual(trips(first.events), {
+    drop: 2, // read + write
+    add: 1, // write (the content is known from the task before)
+    'cni dir': 2, // read (which also finds /opt missing and / there) + mkdir
+    'calico dir': 2, // read + mkdir
+    cfg: 1, // the parent is known from the mkdir's stat, the file is known absent under a new directory: write only
+    conflist: 2, // read (the parent comes with it) + write
+    'remove flannel': 2, // read + backup-and-remove in one paused round trip
+  });
+  const second = await run({ playbook: PB, hosts });
+  // 'add' reads nothing: the file is known from 'drop'.
+  assert.deepEqual(Object.values(trips(second.events)), [1, 0, 1, 1, 1, 1, 1]);
+  assert.ok(ofKind(second.events, 'host-task').every((e) => e.status === 'ok'));
+});
+
+test('check mode: reads only, one round trip per task at most, none for what earlier tasks predicted', async () => {
+  const hosts = fleet({ h1: seeded() });
+  const { events } = await run({ playbook: PB, hosts, check: true });
+  const t = trips(events);
+  assert.ok(Object.values(t).every((n) => n <= 1), JSON.stringify(t));
+  assert.equal(t.add, 0);
+  assert.equal(t.cfg, 0, 'under a directory check mode created, nothing to read');
+  assert.equal(hosts.get('h1')!.log.length, 0, 'no command ran');
+});
