@@ -38,6 +38,17 @@ export interface Measured {
   stderr: string;
 }
 
+/** What a results file keeps of a measured run (the figures, not the output). */
+export type RunFigures = Pick<
+  Measured,
+  'wallMs' | 'cpuMs' | 'userMs' | 'sysMs' | 'peakTreeRssKiB' | 'peakProcessRssKiB' | 'peakProcesses' | 'hostCpuMs' | 'otherCpuMs'
+>;
+
+export function runFigures(m: RunFigures): RunFigures {
+  const { wallMs, cpuMs, userMs, sysMs, peakTreeRssKiB, peakProcessRssKiB, peakProcesses, hostCpuMs, otherCpuMs } = m;
+  return { wallMs, cpuMs, userMs, sysMs, peakTreeRssKiB, peakProcessRssKiB, peakProcesses, hostCpuMs, otherCpuMs };
+}
+
 export interface MeasureOptions {
   env?: NodeJS.ProcessEnv;
   cwd?: string;

@@ -4,25 +4,16 @@ import { median, ratio, summarize, type Summary } from './stats.ts';
 import type { StartupSample } from './startup.ts';
 import { TOOL_LABELS, type ToolName } from './tools.ts';
 import type { TripReport } from './trips.ts';
+import type { RunFigures } from './measure.ts';
 
-export interface RunRecord {
+/** hostCpuMs: the lab hosts (sshd and what it ran); otherCpuMs: other work on the machine during the run (noise). */
+export interface RunRecord extends RunFigures {
   tool: ToolName;
   /** 0-based round; tools run interleaved, rotated each round. */
   round: number;
   ok: boolean;
   error?: string;
-  wallMs: number;
   firstByteMs: number | null;
-  cpuMs: number;
-  userMs: number;
-  sysMs: number;
-  peakTreeRssKiB: number;
-  peakProcessRssKiB: number;
-  peakProcesses: number;
-  /** CPU spent on the lab hosts (sshd and what it ran) during the run. */
-  hostCpuMs: number | null;
-  /** CPU other work on the machine took during the run (noise): machine busy time minus the run's and the hosts'. */
-  otherCpuMs: number;
   /** 1-minute load average right after the run. */
   loadAvg1: number;
   /** fleet: median task duration over hosts; floor: median step duration. */

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { hideBin } from 'yargs/helpers';
 import { createLab, type Lab } from '../test/lab/index.ts';
 import { isFleetError } from '../src/errors/fleet-error.ts';
-import { adoptHostProcesses, measure, removeGroups } from './measure.ts';
+import { adoptHostProcesses, measure, removeGroups, runFigures } from './measure.ts';
 import { parseBenchOptions, type BenchOptions } from './options.ts';
 import { checkHosts, seedHosts } from './hosts.ts';
 import { evaluateGoals, formatReport, pointRatios, summarizeTool, type BenchResults, type PointResult, type RunRecord } from './report.ts';
@@ -60,9 +60,7 @@ async function timedRun(lab: Lab, tool: ToolName, round: number, compiled: Compi
   }
   const rec: RunRecord = {
     tool, round, ok: error === undefined, ...(error !== undefined ? { error } : {}),
-    wallMs: m.wallMs, firstByteMs: m.firstByteMs, cpuMs: m.cpuMs, userMs: m.userMs, sysMs: m.sysMs,
-    peakTreeRssKiB: m.peakTreeRssKiB, peakProcessRssKiB: m.peakProcessRssKiB, peakProcesses: m.peakProcesses,
-    hostCpuMs: m.hostCpuMs, otherCpuMs: m.otherCpuMs, loadAvg1: loadavg()[0]!,
+    ...runFigures(m), firstByteMs: m.firstByteMs, loadAvg1: loadavg()[0]!,
     ...(verdict.perTaskMs ? { perTaskMs: verdict.perTaskMs } : {}),
     ...(verdict.connectMs !== undefined ? { connectMs: verdict.connectMs } : {}),
   };

@@ -57,7 +57,8 @@ export interface RunScope {
   compiledEntry?: string;
 }
 
-const BASE_ENV: NodeJS.ProcessEnv = {
+/** The environment every measured tool starts with (also bench/scale). */
+export const BASE_ENV: NodeJS.ProcessEnv = {
   PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
   HOME: process.env.HOME ?? '/root',
   LANG: 'C.UTF-8',

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { FleetError } from '../../src/errors/fleet-error.ts';
 import { measure, type Measured } from '../measure.ts';
 import { REPO_DIR } from '../scenario.ts';
-import { judge } from '../tools.ts';
+import { BASE_ENV, judge } from '../tools.ts';
 import { checkScaleHosts } from './end-state.ts';
 import { hostFigures, parseEvents, type HostFigures } from './figures.ts';
 import type { ScaleHost } from './lab-types.ts';
@@ -52,13 +52,6 @@ export interface ScaleRunOutcome {
   stderrTail: string;
 }
 
-const ENV: NodeJS.ProcessEnv = {
-  PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-  HOME: process.env.HOME ?? '/root',
-  LANG: 'C.UTF-8',
-  LC_ALL: 'C.UTF-8',
-  TERM: 'dumb',
-};
 
 export function fleetArgv(target: ScaleTarget, stateDir: string, o: ScaleRunOptions): string[] {
   return [
@@ -95,7 +88,7 @@ export async function runScaleFleet(target: ScaleTarget, o: ScaleRunOptions): Pr
     let t0 = 0;
     const out = collectStamped(join(scratch, 'events.jsonl'), () => t0);
     t0 = performance.now();
-    const m = await measure(out.wrap(fleetArgv(target, join(scratch, 'state'), o)), { env: ENV, cwd: REPO_DIR, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
+    const m = await measure(out.wrap(fleetArgv(target, join(scratch, 'state'), o)), { env: BASE_ENV, cwd: REPO_DIR, ...(o.timeoutMs ? { timeoutMs: o.timeoutMs } : {}) });
     const lines = out.finish();
     const { stdout: _unused, stderr, ...measured } = m;
     const n = target.hosts.length;

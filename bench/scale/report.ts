@@ -1,27 +1,18 @@
 /** The scale bench's results (bench/results/<date>-scale-<N>.json) and its terminal table. */
+import type { RunFigures } from '../measure.ts';
 import type { HostFigures, Spread } from './figures.ts';
 
 /** The goal: peak controller RSS under 300 MB (10^6 bytes; 286 MiB). */
 export const RSS_GOAL_KIB = (300e6 / 1024);
 
-export interface ScaleRunRecord {
+/** cpuMs: fleet and everything it started; hostCpuMs: the lab's sshds and everything they started. */
+export interface ScaleRunRecord extends RunFigures {
   mode: 'apply' | 'check';
   round: number;
   ok: boolean;
   error?: string;
   hosts: number;
   forks: number | 'default';
-  wallMs: number;
-  /** Controller CPU: user + system of fleet and everything it started. */
-  cpuMs: number;
-  userMs: number;
-  sysMs: number;
-  peakTreeRssKiB: number;
-  peakProcessRssKiB: number;
-  peakProcesses: number;
-  /** CPU of the lab's sshds and everything they started. */
-  hostCpuMs: number | null;
-  otherCpuMs: number;
   loadAvg1: number;
   firstEventMs: number | null;
   figures: HostFigures;

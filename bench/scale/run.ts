@@ -19,6 +19,7 @@ import { runScaleFleet } from './fleet-run.ts';
 import { createScaleLab, defaultScaleLabDir } from './lab.ts';
 import { teardownScaleDirSync } from './lab-state.ts';
 import { machineInfo } from '../machine.ts';
+import { runFigures } from '../measure.ts';
 import { parseScaleOptions, type ScaleOptions } from './options.ts';
 import { formatScaleReport, RSS_GOAL_KIB, type ScaleResults, type ScaleRunRecord } from './report.ts';
 
@@ -65,9 +66,7 @@ async function main(): Promise<number> {
         const m = r.measured;
         const rec: ScaleRunRecord = {
           mode, round, ok: r.ok, ...(r.error !== undefined ? { error: r.error } : {}), hosts: o.hosts, forks: o.forks,
-          wallMs: m.wallMs, cpuMs: m.cpuMs, userMs: m.userMs, sysMs: m.sysMs, peakTreeRssKiB: m.peakTreeRssKiB,
-          peakProcessRssKiB: m.peakProcessRssKiB, peakProcesses: m.peakProcesses, hostCpuMs: m.hostCpuMs,
-          otherCpuMs: m.otherCpuMs, loadAvg1: loadavg()[0]!, firstEventMs: r.firstEventMs, figures: r.figures,
+          ...runFigures(m), loadAvg1: loadavg()[0]!, firstEventMs: r.firstEventMs, figures: r.figures,
           rssGoalMet: m.peakTreeRssKiB < RSS_GOAL_KIB, ...(r.ok ? {} : { stderrTail: r.stderrTail }),
         };
         records.push(rec);

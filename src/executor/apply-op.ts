@@ -14,7 +14,7 @@ import { parseStatHeader } from '../transport/remote-scripts.ts';
 import type { StateView } from './state-view.ts';
 import { randomBytes } from 'node:crypto';
 import {
-  attrsScript, backupAndRemoveScript, mkdirScript, removeScript, systemctlScript, tarScript, waitForScript,
+  attrsScript, backupAndRemoveScript, mkdirScript, removeScript, systemctlScript, waitForScript,
 } from './remote-scripts.ts';
 
 export interface ApplyContext {
@@ -74,21 +74,21 @@ async function mustRun(ctx: ApplyContext, what: string, script: string, stdin?: 
   return r;
 }
 
-/** Store a path's previous state for the journal; directories and special files become tar blobs. */
-async function storePath(ctx: ApplyContext, path: string, st: PathState, withTree: boolean): Promise<StoredPath> {
+/**
+ * A path's previous state for the journal: a file's bytes as a blob; for a
+ * directory or special file only its attributes (an attrs op's undo). A tree
+ * that is removed is backed up by removeTree, in the removal's own round trip.
+ */
+async function storePath(ctx: ApplyContext, st: PathState): Promise<StoredPath> {
   switch (st.kind) {
     case 'absent':
       return { kind: 'absent' };
     case 'file':
       return { kind: 'file', blob: await ctx.journal.putBlob(st.content), size: st.content.length, ...metaOf(st) };
     case 'directory':
-    case 'other': {
-      const base = st.kind === 'directory' ? { kind: 'directory' as const } : { kind: 'other' as const, type: st.type };
-      if (!withTree) return { ...base, ...metaOf(st) };
-      const tar = await mustRun({ ...ctx, maxOutputBytes: MAX_BACKUP_BYTES }, `backing up ${path}`, tarScript(path));
-      if (tar.truncated) throw new FleetError('E_REMOTE', `backing up ${path} failed: larger than ${MAX_BACKUP_BYTES / 2 ** 30} GiB`, { host: ctx.host });
-      return { ...base, ...metaOf(st), tree: await ctx.journal.putBlob(tar.stdout) };
-    }
+      return { kind: 'directory', ...metaOf(st) };
+    case 'other':
+      return { kind: 'other', type: st.type, ...metaOf(st) };
   }
 }
 
@@ -147,8 +147,12 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
   switch (op.op) {
     case 'write': {
       const before = await view.path(op.path);
+      // Modules plan writes only over files or nothing (a directory or symlink there fails the plan).
+      if (before.kind === 'directory' || before.kind === 'other') {
+        throw new FleetError('E_INTERNAL', `refusing to write ${op.path} over a ${before.kind === 'other' ? before.type : 'directory'}`, { host: ctx.host });
+      }
       const after: PathFingerprint = { kind: 'file', sha256: sha256(op.content) };
-      const seq = await intent(ctx, op, { kind: 'path', path: op.path, before: await storePath(ctx, op.path, before, true), after });
+      const seq = await intent(ctx, op, { kind: 'path', path: op.path, before: await storePath(ctx, before), after });
       return guarded(ctx, seq, async () => {
         // The mode of the file being replaced is known: saying it spares the host a chmod --reference.
         const mode = op.mode ?? (before.kind === 'file' ? before.meta.mode : undefined);
@@ -185,7 +189,7 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       if (before.kind === 'absent') return {};
       if (before.kind !== 'file') return removeTree(ctx, op, before);
       const seq = await intent(ctx, op, {
-        kind: 'path', path: op.path, before: await storePath(ctx, op.path, before, true), after: { kind: 'absent' },
+        kind: 'path', path: op.path, before: await storePath(ctx, before), after: { kind: 'absent' },
       });
       return guarded(ctx, seq, async () => {
         await mustRun(ctx, `removing ${op.path}`, removeScript(op.path));
@@ -197,7 +201,7 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
     case 'attrs': {
       const before = await view.path(op.path);
       if (before.kind === 'absent') throw new FleetError('E_REMOTE', `${op.path} does not exist`, { host: ctx.host });
-      const stored = await storePath(ctx, op.path, before, false);
+      const stored = await storePath(ctx, before);
       const after: PathFingerprint = before.kind === 'file'
         ? { kind: 'file', sha256: sha256(before.content) }
         : { kind: 'directory' };

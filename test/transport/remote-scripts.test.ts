@@ -1,7 +1,7 @@
 // The read/write scripts run by a local /bin/sh (what sshd would run), no SSH involved.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -234,11 +234,32 @@ test('write: modes by umask (0600, 0640), by chmod (0755, 02750), kept (0600 fil
   });
 });
 
-test('write: a replaced 0600 file is never readable by others, not even as the temp file (umask 077 before chmod)', () => {
-  const script = writeScript({ path: '/x/secret', size: 1 });
-  assert.match(script, /if \[ -e "\$p" \]; then umask 0077; else umask 0022; fi/);
-  assert.ok(script.indexOf('umask') < script.indexOf('dd of='), 'umask is set before the temp file is created');
-  assert.match(writeScript({ path: '/x/f', size: 1, mode: 0o755 }), /umask 0077[\s\S]*chmod -- 0755/);
+test('write: a replaced 0600 file is never readable by others, not even as the temp file mid-upload', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fleet-rs-'));
+  try {
+    const p = join(dir, 'secret');
+    writeFileSync(p, 'old secret');
+    chmodSync(p, 0o600);
+    const content = Buffer.alloc(200_000, 0x73);
+    const child = spawn('/bin/sh', ['-c', writeScript({ path: p, size: content.length })]);
+    const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdin.write(content.subarray(0, 100_000));
+    // The upload is half-way: dd has created the temp file and waits for the rest.
+    let tmpMode: number | undefined;
+    for (let i = 0; i < 200 && tmpMode === undefined; i++) {
+      const tmp = readdirSync(dir).find((n) => n.startsWith('.fleet-tmp.'));
+      if (tmp) tmpMode = statSync(join(dir, tmp)).mode & 0o777;
+      else await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.notEqual(tmpMode, undefined, 'the temp file was seen mid-upload');
+    assert.equal(tmpMode! & 0o077, 0, `temp file mode ${tmpMode!.toString(8)}`);
+    child.stdin.end(content.subarray(100_000));
+    assert.equal(await exited, 0);
+    assert.equal(statSync(p).mode & 0o7777, 0o600);
+    assert.ok(readFileSync(p).equals(content));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('write: invalid input rejected on the controller', () => {
