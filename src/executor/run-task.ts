@@ -187,6 +187,12 @@ async function runTaskInner(
           out.result.attempts = attempt;
           break;
         }
+        // This attempt's commands are finished: journal them before the next attempt's.
+        if (pc.journal) {
+          for (const seq of out.execSeqs) {
+            await markDone({ host: target.name, journal: pc.journal, noLog: task.noLog }, seq, !out.failed, out.changed && !out.failed);
+          }
+        }
         await sleep(task.delay * 1000);
       }
       if (pc.journal && out.execSeqs.length) {

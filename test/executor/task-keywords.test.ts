@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { defaultInventory, fleet, hostTask, ofKind, run, taskLines, yaml } from './helpers.ts';
+import { RunJournal } from '../../src/journal/journal.ts';
+import { rollbackHost } from '../../src/executor/rollback.ts';
 
 const msgOf = (events: Parameters<typeof hostTask>[0], host: string, task: string) => hostTask(events, host, task).msg;
 
@@ -110,6 +112,28 @@ test('until + retries + delay 0: retried until the condition holds, or failed af
   assert.equal(stuck.status, 'failed');
   assert.equal(stuck.msg, `until condition not met after 3 attempts: 'ready' in s.stdout`);
   assert.equal(hosts.get('h1')!.log.filter((s) => s === 'never').length, 3, 'retries: 2 means 3 attempts');
+});
+
+test('until: every attempt of a read-only command is journaled as done and unchanged, so rollback passes over all of them', async () => {
+  let calls = 0;
+  const hosts = fleet({ h1: { commands: { poll: () => ({ stdout: ++calls >= 3 ? 'ready\n' : 'waiting\n' }) } } });
+  const pb = yaml(
+    '- hosts: all',
+    '  tasks:',
+    '    - { name: poll, command: poll, register: p, until: "\'ready\' in p.stdout", retries: 5, delay: 0, changed_when: false }',
+  );
+  const { summary, stateDir } = await run({ playbook: pb, hosts });
+  assert.equal(calls, 3);
+  const records = await (await RunJournal.open(stateDir, summary.runId)).read('h1');
+  const intents = records.filter((r) => r.t === 'intent').map((r) => r.seq);
+  const dones = records.filter((r) => r.t === 'done');
+  assert.equal(intents.length, 3);
+  assert.deepEqual(dones.map((d) => [d.seq, d.t === 'done' && d.changed]), intents.map((seq) => [seq, false]));
+  const rb = await rollbackHost({
+    journal: await RunJournal.open(stateDir, summary.runId), host: 'h1', transport: await hosts.get('h1')!.connect(),
+    emit: () => undefined, check: false, reason: 'test', force: false,
+  });
+  assert.equal(rb, 'rolled-back', 'no command left to undo');
 });
 
 test('ignore_errors: the failure is reported, the host goes on and ends ok', async () => {
