@@ -4,6 +4,7 @@
  * jump hosts (ProxyJump through forwardOut). The only file importing node-ssh.
  */
 import { readFile, stat } from 'node:fs/promises';
+import { connect as netConnect } from 'node:net';
 import { NodeSSH, type Config } from 'node-ssh';
 import ssh2, { type AuthenticationType, type Client, type ClientChannel, type ServerHostKeyAlgorithm } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
@@ -12,6 +13,7 @@ import { loadKnownHosts, verifyHostKey } from './host-key.ts';
 import { knownHostName, preferredHostKeyAlgorithms } from './known-hosts.ts';
 import { connectError, describeTarget, isRetryableConnectError, seconds } from './ssh-errors.ts';
 import { SshTransport } from './ssh-transport.ts';
+import { coalesceWrites } from './coalesce-writes.ts';
 
 export interface ConnectOptions {
   /** Shared jump-host connections (SshPool passes its own); default: private to this transport. */
@@ -103,12 +105,14 @@ function forward(via: Client, spec: ConnectionSpec): Promise<ClientChannel> {
 
 async function attempt(spec: ConnectionSpec, policy: HostKeyPolicy, creds: Credentials, via?: Client): Promise<OpenConnection> {
   const entries = await loadKnownHosts(policy.knownHostsFile);
-  const sock = via ? await forward(via, spec) : undefined;
+  // A socket of our own (connecting already, which ssh2 waits for): TCP_NODELAY,
+  // and its writes coalesced (coalesce-writes.ts).
+  const sock = coalesceWrites(via ? await forward(via, spec) : netConnect({ host: spec.address, port: spec.port, noDelay: true }));
   const ssh = new NodeSSH();
   let verifyError: FleetError | undefined;
   const target = { name: spec.name, address: spec.address, port: spec.port };
   const config: Config = {
-    ...(sock ? { sock } : { host: spec.address }),
+    sock,
     port: spec.port,
     username: spec.user,
     readyTimeout: spec.connectTimeoutMs,
