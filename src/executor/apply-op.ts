@@ -4,7 +4,7 @@
  * stored as a blob. The state view is updated with what is now known.
  */
 import type { Op, PathState } from '../modules/types.ts';
-import type { ExecResult, Transport } from '../transport/types.ts';
+import type { ExecResult, HeldSession, Transport } from '../transport/types.ts';
 import type { RunJournal } from '../journal/journal.ts';
 import { sha256 } from '../journal/journal.ts';
 import type { PathFingerprint, StoredPath, Undo } from '../journal/types.ts';
@@ -55,18 +55,25 @@ export function opSummary(op: Op): string {
   }
 }
 
-async function run(ctx: ApplyContext, script: string, stdin?: string | Buffer): Promise<ExecResult> {
+async function run(ctx: ApplyContext, script: string, stdin?: string | Buffer, held?: HeldSession): Promise<ExecResult> {
   return ctx.transport.exec(script, {
     become: ctx.become,
     becomeUser: ctx.becomeUser,
     timeoutMs: ctx.timeoutMs,
     maxOutputBytes: ctx.maxOutputBytes,
     ...(stdin !== undefined ? { stdin } : {}),
+    ...(held ? { held } : {}),
   });
 }
 
-async function mustRun(ctx: ApplyContext, what: string, script: string, stdin?: Buffer): Promise<ExecResult> {
-  const r = await run(ctx, script, stdin);
+/** The session the read before this change holds open, if it can run the change (as the same user). */
+function heldFor(ctx: ApplyContext): HeldSession | undefined {
+  return ctx.view.takeHeld(ctx.become, ctx.becomeUser);
+}
+
+/** Run one of fleet's own scripts for a change: in the held session of the read before it when there is one. */
+async function mustRun(ctx: ApplyContext, what: string, script: string): Promise<ExecResult> {
+  const r = await run(ctx, script, undefined, heldFor(ctx));
   if (r.code !== 0) {
     const why = r.timedOut ? 'timed out' : r.stderr.toString().trim() || r.stdout.toString().trim() || `exit ${r.code}`;
     throw new FleetError('E_REMOTE', `${what} failed: ${why}`, { host: ctx.host });
@@ -138,7 +145,9 @@ async function intent(ctx: ApplyContext, op: Op, undo: Undo): Promise<number> {
 
 export async function markDone(ctx: Pick<ApplyContext, 'host' | 'journal' | 'noLog'>, seq: number, ok: boolean, changed: boolean, error?: string): Promise<void> {
   const err = error && ctx.noLog ? 'hidden by no_log' : error;
-  await ctx.journal.append(ctx.host, { t: 'done', seq, ok, changed, ...(err ? { error: err } : {}) });
+  // A change that succeeded needs no fsync of its own: lost in a crash, its fsynced
+  // intent still says what to undo, which is what rollback would do anyway.
+  await ctx.journal.append(ctx.host, { t: 'done', seq, ok, changed, ...(err ? { error: err } : {}) }, { sync: !(ok && changed) });
 }
 
 /** Apply one op. Throws FleetError on failure (after journaling the intent and its failure). */
@@ -156,8 +165,9 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       return guarded(ctx, seq, async () => {
         // The mode of the file being replaced is known: saying it spares the host a chmod --reference.
         const mode = op.mode ?? (before.kind === 'file' ? before.meta.mode : undefined);
+        const held = heldFor(ctx);
         const meta = await ctx.transport.write(op.path, op.content, {
-          mode, owner: op.owner, group: op.group, become: ctx.become, becomeUser: ctx.becomeUser,
+          mode, owner: op.owner, group: op.group, become: ctx.become, becomeUser: ctx.becomeUser, ...(held ? { held } : {}),
         });
         view.remember(op.path, { kind: 'file', content: op.content, meta });
         return {};

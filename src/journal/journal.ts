@@ -55,6 +55,8 @@ export class RunJournal {
   private readonly queues = new Map<string, Promise<void>>();
   private readonly seqs = new Map<string, number>();
   private readonly blobsWritten = new Set<string>();
+  /** Hosts whose journal has appends not yet fsynced. */
+  private readonly unsynced = new Set<string>();
 
   private constructor(
     readonly dir: string,
@@ -201,8 +203,13 @@ export class RunJournal {
     return n;
   }
 
-  /** Append one record to a host's journal and fsync it. Appends per host are kept in order. */
-  append(host: string, record: JournalRecord): Promise<void> {
+  /**
+   * Append one record to a host's journal and fsync it. Appends per host are
+   * kept in order. `sync: false` leaves the fsync to the next synced append or
+   * to close(): for records whose loss in a machine crash changes nothing
+   * (a change that succeeded: its intent, fsynced before, already says what to undo).
+   */
+  append(host: string, record: JournalRecord, options: { sync?: boolean } = {}): Promise<void> {
     const prev = this.queues.get(host) ?? Promise.resolve();
     const next = prev.then(async () => {
       let h = this.handles.get(host);
@@ -211,8 +218,12 @@ export class RunJournal {
         this.handles.set(host, h);
       }
       const fh = await h;
-      await fh.appendFile(JSON.stringify(record) + '\n');
-      await fh.sync();
+      await fh.write(JSON.stringify(record) + '\n');
+      if (options.sync === false) this.unsynced.add(host);
+      else {
+        await fh.sync();
+        this.unsynced.delete(host);
+      }
     });
     this.queues.set(host, next.catch(() => undefined));
     return next.catch((e: unknown) => {
@@ -249,7 +260,11 @@ export class RunJournal {
 
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()]);
-    for (const h of this.handles.values()) await (await h).close().catch(() => undefined);
+    for (const [host, h] of this.handles) {
+      const fh = await h;
+      if (this.unsynced.delete(host)) await fh.sync().catch(() => undefined);
+      await fh.close().catch(() => undefined);
+    }
     this.handles.clear();
   }
 }
