@@ -63,6 +63,16 @@ function lines(s: string): string[] {
 }
 
 export async function runItem(ctx: ItemContext): Promise<ItemOutcome> {
+  // Apply mode: a read holds its session for the change it leads to (released at the end).
+  ctx.view.holdReads(!ctx.check && ctx.apply.journal !== undefined);
+  try {
+    return await runItemHeld(ctx);
+  } finally {
+    ctx.view.holdReads(false);
+  }
+}
+
+async function runItemHeld(ctx: ItemContext): Promise<ItemOutcome> {
   const args = parseArgs(ctx);
   const plan = await ctx.module.plan(args, {
     ...ctx.planContext,

@@ -6,7 +6,7 @@
  */
 import { posix } from 'node:path';
 import type { Facts, Op, PathState, ServiceState } from '../modules/types.ts';
-import type { Transport } from '../transport/types.ts';
+import type { HeldSession, Transport } from '../transport/types.ts';
 import { shq } from '../core/shell.ts';
 import { FleetError } from '../errors/fleet-error.ts';
 
@@ -41,6 +41,12 @@ export class StateView implements Facts {
   private readonly created = new Set<string>();
   /** Check mode: how many changes were predicted (not made) on this host so far. */
   predicted = 0;
+  /**
+   * Apply mode, during a task: reads hold their session open (Transport.readHeld)
+   * so the change they lead to runs in it (one round trip for read and change).
+   */
+  private holding = false;
+  private held: { session: HeldSession; user: string | null } | undefined;
 
   constructor(
     private readonly transport: Transport,
@@ -63,13 +69,44 @@ export class StateView implements Facts {
     }
     // One round trip also tells where a missing path's parents end (mkdir's
     // chain, the parent check of a new file) without reading them one by one.
-    const { state, above } = await this.transport.readWithAncestors(path, {
-      become: this.options.become,
-      becomeUser: this.options.becomeUser,
-    });
+    const options = { become: this.options.become, becomeUser: this.options.becomeUser };
+    let result;
+    if (this.holding && this.transport.readHeld) {
+      this.releaseHeld();
+      result = await this.transport.readHeld(path, options);
+      this.held = { session: result.held, user: this.userNow() };
+    } else {
+      result = await this.transport.readWithAncestors(path, options);
+    }
+    const { state, above } = result;
     this.paths.set(path, state);
     for (const a of above) if (!this.paths.has(a.path)) this.paths.set(a.path, a.state);
     return state;
+  }
+
+  /** Start (apply mode) or stop holding reads open; stopping releases the one held. */
+  holdReads(on: boolean): void {
+    this.holding = on;
+    if (!on) this.releaseHeld();
+  }
+
+  /** The held session of the last read, for the next command (when it runs as the same user); taken once. */
+  takeHeld(become: boolean, becomeUser?: string): HeldSession | undefined {
+    const h = this.held;
+    this.held = undefined;
+    if (!h) return undefined;
+    if (h.user === (become ? becomeUser ?? 'root' : null)) return h.session;
+    h.session.release();
+    return undefined;
+  }
+
+  releaseHeld(): void {
+    this.held?.session.release();
+    this.held = undefined;
+  }
+
+  private userNow(): string | null {
+    return this.options.become ? this.options.becomeUser ?? 'root' : null;
   }
 
   /** Record a state known without reading (e.g. the metadata returned by a write). */

@@ -7,7 +7,7 @@
 import { posix } from 'node:path';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { FileMeta, PathState } from '../modules/types.ts';
-import type { ExecOptions, ExecResult, ReadOptions, ReadResult, Transport, WriteOptions } from './types.ts';
+import type { ExecOptions, ExecResult, HeldReadResult, HeldSession, ReadOptions, ReadResult, Transport, WriteOptions } from './types.ts';
 
 export type MemoryExecHandler = (script: string, options: ExecOptions) => ExecResult | Promise<ExecResult>;
 
@@ -70,8 +70,12 @@ export function createMemoryTransport(name: string, initial: MemoryTransportInit
 
   let trips = 0;
   let closed = false;
-  const begin = (): void => {
+  // Held sessions of this transport still open: a command given one of them is no new round trip.
+  const heldOpen = new Set<HeldSession>();
+  const begin = (held?: HeldSession): void => {
     if (closed) throw new FleetError('E_UNREACHABLE', `${name}: transport closed`, { host: name });
+    if (held && heldOpen.delete(held)) return;
+    held?.release();
     trips++;
   };
   const fail = (message: string): FleetError => new FleetError('E_REMOTE', `${name}: ${message}`, { host: name });
@@ -83,13 +87,19 @@ export function createMemoryTransport(name: string, initial: MemoryTransportInit
       return trips;
     },
     async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-      begin();
+      begin(options.timeoutMs === undefined && !options.pause ? options.held : (options.held?.release(), undefined));
       return initial.exec ? initial.exec(script, options) : notSupported();
     },
     async read(path: string, _options: ReadOptions = {}): Promise<PathState> {
       begin();
       const state = files.get(normalize(path));
       return state ? copy(state) : { kind: 'absent' };
+    },
+    async readHeld(path: string, options: ReadOptions = {}): Promise<HeldReadResult> {
+      const r = await this.readWithAncestors(path, options);
+      const held: HeldSession = { release: () => void heldOpen.delete(held) };
+      heldOpen.add(held);
+      return { ...r, held };
     },
     async readWithAncestors(path: string, _options: ReadOptions = {}): Promise<ReadResult> {
       begin();
@@ -109,7 +119,7 @@ export function createMemoryTransport(name: string, initial: MemoryTransportInit
       return { state: { kind: 'absent' }, above };
     },
     async write(path: string, content: Buffer, options: WriteOptions = {}): Promise<FileMeta> {
-      begin();
+      begin(options.held);
       const p = normalize(path);
       if (p === '/' || path.endsWith('/')) throw fail(`cannot write ${path}: not a file path`);
       const dir = posix.dirname(p);

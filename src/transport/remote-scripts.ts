@@ -73,10 +73,44 @@ export function ancestorsOf(path: string): string[] {
  * missing path then costs no extra round trip to learn where its parents end.
  */
 export function readScript(path: string, above: readonly string[] = []): string {
+  return readLines(path, above, false).join('\n');
+}
+
+/** The answer line that ends a held read's session without running anything. */
+export const HELD_STOP = 'stop';
+
+/**
+ * readScript, then the session is held: the pause line `\n<marker> 0\n`,
+ * and the shell waits for one line on stdin. A byte count N there is followed
+ * by N bytes of script, which runs in this shell (its own stdin, e.g. a file's
+ * content, comes after it); anything else (HELD_STOP, or stdin closed) ends
+ * the session. The script comes from fleet (remote-scripts), never from a
+ * playbook's text: it is what a new session would have been given as its command.
+ */
+export function heldReadScript(path: string, above: readonly string[], marker: string): string {
+  if (!/^[A-Za-z0-9-]{8,64}$/.test(marker)) throw new FleetError('E_INTERNAL', `bad pause marker ${marker}`);
+  return [
+    ...readLines(path, above, true),
+    `printf '\\n%s 0\\n' ${marker}`,
+    'IFS= read -r n || exit 0',
+    "case $n in ''|*[!0-9]*) exit 0;; esac",
+    's=$(head -c "$n") || exit 125',
+    'eval "$s"',
+  ].join('\n');
+}
+
+function readLines(path: string, above: readonly string[], held: boolean): string[] {
+  // Regular files have a 4-digit raw mode starting with 8 (S_IFREG = 0100000).
+  // A held read goes on after the content, so cat cannot replace the shell.
+  const found = held
+    ? [`  printf 'stat %s\\n' "$h"`, `  case $h in 8???' '*) cat -- "$p" || exit 2;; esac`]
+    : [':'];
   const lines = [
     'export LC_ALL=C',
     `p=${shq(checkPath(path))}`,
-    `if h=$(stat -c ${STAT_FORMAT} -- "$p" 2>&1); then :; else`,
+    `if h=$(stat -c ${STAT_FORMAT} -- "$p" 2>&1); then`,
+    ...found,
+    'else',
     `  case $h in *'No such file or directory'*|*'Not a directory'*) ;; *) printf '%s\\n' "$h" >&2; exit 2;; esac`,
     '  echo absent',
   ];
@@ -93,14 +127,9 @@ export function readScript(path: string, above: readonly string[] = []): string 
       '  done',
     );
   }
-  lines.push(
-    '  exit 0',
-    'fi',
-    `printf 'stat %s\\n' "$h"`,
-    // Regular files have a 4-digit raw mode starting with 8 (S_IFREG = 0100000).
-    `case $h in 8???' '*) exec cat -- "$p";; esac`,
-  );
-  return lines.join('\n');
+  if (held) lines.push('fi');
+  else lines.push('  exit 0', 'fi', `printf 'stat %s\\n' "$h"`, `case $h in 8???' '*) exec cat -- "$p";; esac`);
+  return lines;
 }
 
 export interface WriteScriptArgs {

@@ -190,7 +190,7 @@ export function pauseWatch(
     held = Buffer.alloc(0);
     spec.resume(m[1]!).then(
       (answer) => {
-        channel.end(`${answer}\n`);
+        channel.end(typeof answer === 'string' ? `${answer}\n` : answer);
       },
       (e: unknown) => {
         onError(e instanceof FleetError ? e : new FleetError('E_INTERNAL', `resuming a command: ${(e as Error).message}`, { cause: e }));

@@ -7,12 +7,16 @@
 import type { Client } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
 import type { FileMeta, PathState } from '../modules/types.ts';
-import type { ConnectionSpec, ExecOptions, ExecResult, PauseSpec, ReadOptions, ReadResult, Transport, WriteOptions } from './types.ts';
+import type {
+  ConnectionSpec, ExecOptions, ExecResult, HeldReadResult, HeldSession, PauseSpec, ReadOptions, ReadResult, Transport, WriteOptions,
+} from './types.ts';
 import { hostAnswers, runChannel, type ChannelRunResult } from './ssh-channel.ts';
+import { SshHeld } from './ssh-held.ts';
 import {
   KILL_AFTER_SECONDS,
   ancestorsOf,
   buildCommand,
+  heldReadScript,
   parseReadOutput,
   parseReadWithAbove,
   parseStatHeader,
@@ -65,6 +69,7 @@ interface Run {
   maxOutputBytes: number;
   pause?: PauseSpec;
   onStdout?: (chunk: Buffer) => void;
+  held?: HeldSession;
 }
 
 export class SshTransport implements Transport {
@@ -121,6 +126,7 @@ export class SshTransport implements Transport {
       maxOutputBytes: options.maxOutputBytes ?? DEFAULT_MAX_OUTPUT_BYTES,
       ...(options.pause ? { pause: options.pause } : {}),
       ...(options.onStdout ? { onStdout: options.onStdout } : {}),
+      ...(options.held ? { held: options.held } : {}),
     });
     // timeout(1) exits 124 after TERM; when KILL was needed it kills its own
     // process group, itself included (exit signal KILL, or 137 through a shell).
@@ -149,6 +155,31 @@ export class SshTransport implements Transport {
     return parseReadWithAbove(r.stdout, above);
   }
 
+  async readHeld(path: string, options: ReadOptions = {}): Promise<HeldReadResult> {
+    const above = ancestorsOf(path);
+    const held = new SshHeld(this, options);
+    const done = this.run({
+      script: heldReadScript(path, above, held.marker),
+      become: options.become,
+      becomeUser: options.becomeUser,
+      maxOutputBytes: Infinity,
+      onStdout: held.onStdout,
+      pause: held.pause,
+    });
+    const output = await held.start(done);
+    if (!output) {
+      const r = await done;
+      if (r.code !== 0) throw this.remoteError(`cannot read ${path}`, r);
+      throw new FleetError('E_REMOTE', `${this.name}: cannot read ${path}: the read ended before its pause line`, { host: this.name });
+    }
+    try {
+      return { ...parseReadWithAbove(output, above), held };
+    } catch (e) {
+      held.release();
+      throw e;
+    }
+  }
+
   async write(path: string, content: Buffer, options: WriteOptions = {}): Promise<FileMeta> {
     const script = writeScript({ path, size: content.length, mode: options.mode, owner: options.owner, group: options.group });
     const r = await this.run({
@@ -157,6 +188,7 @@ export class SshTransport implements Transport {
       become: options.become,
       becomeUser: options.becomeUser,
       maxOutputBytes: 64 * 1024,
+      ...(options.held ? { held: options.held } : {}),
     });
     // The script's stderr says what went wrong (e.g. "directory /x does not exist").
     if (r.code !== 0) throw this.remoteError(`cannot write ${path}`, r);
@@ -175,6 +207,16 @@ export class SshTransport implements Transport {
   }
 
   private async run(run: Run): Promise<ChannelRunResult> {
+    if (this.dead !== undefined) {
+      run.held?.release();
+      throw this.lost(this.dead);
+    }
+    if (run.held) {
+      // A held session runs the script when it can: same transport and user, no timeout or pause.
+      const held = run.held;
+      if (held instanceof SshHeld && held.canRun(this, run)) return held.run(run.script, run.stdin, run.maxOutputBytes);
+      held.release();
+    }
     if (this.dead !== undefined) throw this.lost(this.dead);
     const sudo = run.become ? await this.sudoFor(run.becomeUser ?? 'root') : null;
     const command = buildCommand(run.script, { sudo: sudo ?? undefined, timeoutMs: run.timeoutMs });

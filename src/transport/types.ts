@@ -19,6 +19,12 @@ export interface ExecOptions {
   pause?: PauseSpec;
   /** Hand stdout to this function as it arrives instead of keeping it (the result's stdout is then empty; no cap). */
   onStdout?: (chunk: Buffer) => void;
+  /**
+   * Run in this held session (from readHeld) instead of a new one. When it
+   * cannot be (already used, another transport or become user, a timeout, a
+   * pause), it is released and a new session runs the command.
+   */
+  held?: HeldSession;
 }
 
 /**
@@ -31,7 +37,23 @@ export interface ExecOptions {
 export interface PauseSpec {
   /** Random token the script prints (letters, digits, dashes; never part of ordinary output). */
   marker: string;
-  resume: (status: string) => Promise<string>;
+  /** The answer: a string is sent as one line; a Buffer is sent as it is. stdin is closed after it. */
+  resume: (status: string) => Promise<string | Buffer>;
+}
+
+/**
+ * The session of a read that stays open: after sending the path's state the
+ * host's shell waits, and the next fleet script (the write, mkdir or remove
+ * the read was for) runs in it instead of in a new session. Read and change
+ * then cost one SSH session. Pass it as `held` to exec or write.
+ */
+export interface HeldSession {
+  /** End the session without running anything in it (idempotent; nothing once a command ran in it). */
+  release(): void;
+}
+
+export interface HeldReadResult extends ReadResult {
+  held: HeldSession;
 }
 
 export interface ExecResult {
@@ -52,6 +74,8 @@ export interface WriteOptions {
   group?: string;
   become?: boolean;
   becomeUser?: string;
+  /** As ExecOptions.held. */
+  held?: HeldSession;
 }
 
 export interface ReadOptions {
@@ -84,13 +108,19 @@ export interface Transport {
   /** read, plus (when the path is absent) where its existing ancestors end. Same single round trip. */
   readWithAncestors(path: string, options?: ReadOptions): Promise<ReadResult>;
   /**
+   * readWithAncestors whose session stays open for one more command (see
+   * HeldSession). The caller must release it or run a command in it.
+   * Optional: a transport without it reads with readWithAncestors.
+   */
+  readHeld?(path: string, options?: ReadOptions): Promise<HeldReadResult>;
+  /**
    * Write a whole file atomically: a temporary file in the same directory,
    * checked for length and hash, then renamed over the destination. A dropped
    * connection leaves the old bytes or the new ones, never a mix. Returns the
    * file's metadata after the write. One round trip.
    */
   write(path: string, content: Buffer, options?: WriteOptions): Promise<FileMeta>;
-  /** Round trips (commands started) on this host so far. */
+  /** Round trips (SSH sessions started; a command run in a held session is not one) on this host so far. */
   readonly roundTrips: number;
   close(): Promise<void>;
 }

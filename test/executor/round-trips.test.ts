@@ -1,5 +1,6 @@
-// Round trips per task (host-task events' roundTrips): a file task that finds nothing
-// to change costs one (its read), one that changes something two at most.
+// Round trips per task (host-task events' roundTrips): a file task costs one round
+// trip, its read, whether it changes something or not (the change runs in the read's
+// held session); the removal of a tree two (its read, then the paused backup-and-remove).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fleet, ofKind, run, yaml } from './helpers.ts';
@@ -36,17 +37,17 @@ function trips(events: Parameters<typeof ofKind>[0]): Record<string, number> {
   return Object.fromEntries(ofKind(events, 'host-task').map((e) => [e.task, e.roundTrips]));
 }
 
-test('first run: every changing file task costs at most 2 round trips; second run: at most 1 each (the read)', async () => {
+test('first run: a changing file task costs one round trip (read and change in one session), rm -rf of a tree two; second run: at most 1 each (the read)', async () => {
   const hosts = fleet({ h1: seeded() });
   const first = await run({ playbook: PB, hosts });
   assert.equal(first.summary.result, 'ok');
   assert.deepEqual(trips(first.events), {
-    drop: 2, // read + write
+    drop: 1, // read, and the write in its held session
     add: 1, // write (the content is known from the task before)
-    'cni dir': 2, // read (which also finds /opt missing and / there) + mkdir
-    'calico dir': 2, // read + mkdir
+    'cni dir': 1, // read (which also finds /opt missing and / there), mkdir in its session
+    'calico dir': 1, // read + mkdir, one session
     cfg: 1, // the parent is known from the mkdir's stat, the file is known absent under a new directory: write only
-    conflist: 2, // read (the parent comes with it) + write
+    conflist: 1, // read (the parent comes with it) + write, one session
     'remove flannel': 2, // read + backup-and-remove in one paused round trip
   });
   const second = await run({ playbook: PB, hosts });

@@ -187,6 +187,7 @@ export class MemoryHost {
       },
       read: async (path, options) => (open(), base.read(path, options)),
       readWithAncestors: async (path, options) => (open(), base.readWithAncestors(path, options)),
+      readHeld: async (path, options) => (open(), base.readHeld!(path, options)),
       write: async (path, content, options) => {
         open();
         await this.init.beforeChange?.({ kind: 'write', target: path });

@@ -1,0 +1,98 @@
+/**
+ * The controller's side of a held read (remote-scripts.ts heldReadScript):
+ * the read's output up to the pause line is the path's state; then the
+ * session waits until fleet either runs one script in it (its byte count, the
+ * script, the script's stdin, then EOF) or releases it. What the script prints
+ * after the pause, and the session's exit status, are that script's result.
+ */
+import { randomBytes } from 'node:crypto';
+import type { ChannelRunResult } from './ssh-channel.ts';
+import { HELD_STOP } from './remote-scripts.ts';
+import type { HeldSession, PauseSpec, ReadOptions } from './types.ts';
+
+interface RunShape {
+  become?: boolean;
+  becomeUser?: string;
+  timeoutMs?: number;
+  pause?: PauseSpec;
+  onStdout?: (chunk: Buffer) => void;
+}
+
+const userOf = (o: { become?: boolean; becomeUser?: string }): string | null => (o.become ? o.becomeUser ?? 'root' : null);
+
+export class SshHeld implements HeldSession {
+  readonly marker = `fleet-held-${randomBytes(12).toString('hex')}`;
+  private readonly before: Buffer[] = [];
+  private readonly after: Buffer[] = [];
+  private sink = this.before;
+  private state: 'reading' | 'open' | 'used' | 'released' = 'reading';
+  private answer!: (payload: string | Buffer) => void;
+  private readonly answered = new Promise<string | Buffer>((resolve) => {
+    this.answer = resolve;
+  });
+  private paused!: () => void;
+  private readonly pausedAt = new Promise<void>((resolve) => {
+    this.paused = resolve;
+  });
+  private done: Promise<ChannelRunResult> | undefined;
+
+  constructor(
+    private readonly owner: object,
+    private readonly options: ReadOptions,
+  ) {}
+
+  readonly onStdout = (chunk: Buffer): void => {
+    this.sink.push(chunk);
+  };
+
+  readonly pause: PauseSpec = {
+    marker: this.marker,
+    resume: () => {
+      this.sink = this.after;
+      this.state = 'open';
+      this.paused();
+      return this.answered;
+    },
+  };
+
+  /** The read's output once the host paused, or null when the session ended before that. */
+  async start(done: Promise<ChannelRunResult>): Promise<Buffer | null> {
+    this.done = done;
+    // Nobody may be waiting on the session when it fails later (released, connection lost).
+    done.catch(() => undefined);
+    const first = await Promise.race([this.pausedAt.then(() => true), done.then(() => false)]);
+    if (!first) {
+      this.state = 'released';
+      return null;
+    }
+    return Buffer.concat(this.before);
+  }
+
+  /** Can `run` go into this session (of transport `owner`)? */
+  canRun(owner: object, run: RunShape): boolean {
+    return owner === this.owner && this.state === 'open' && run.timeoutMs === undefined && !run.pause && !run.onStdout
+      && userOf(run) === userOf(this.options);
+  }
+
+  /** Run a script in the held shell; resolves when the session ends, with the script's output and exit status. */
+  async run(script: string, stdin: Buffer | undefined, maxOutputBytes: number): Promise<ChannelRunResult> {
+    this.state = 'used';
+    const text = Buffer.from(script, 'utf8');
+    this.answer(Buffer.concat([Buffer.from(`${text.length}\n`), text, stdin ?? Buffer.alloc(0)]));
+    const r = await this.done!;
+    const stdout = Buffer.concat(this.after);
+    const truncated = r.truncated || stdout.length > maxOutputBytes || r.stderr.length > maxOutputBytes;
+    return {
+      ...r,
+      stdout: stdout.subarray(0, maxOutputBytes),
+      stderr: r.stderr.subarray(0, maxOutputBytes),
+      truncated,
+    };
+  }
+
+  release(): void {
+    if (this.state === 'used' || this.state === 'released') return;
+    this.state = 'released';
+    this.answer(HELD_STOP);
+  }
+}
