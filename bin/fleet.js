@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// fleet's entry point. Runs the compiled build in dist/ when it is at least as
-// new as every file in src/ (`npm run build`, also run by `npm ci`); otherwise
-// runs the TypeScript sources through tsx, so a stale build is never used.
+// fleet's entry point. Runs the build in dist/ (the tsc output bundled into
+// dist/fleet.mjs: scripts/bundle.mjs) when it is at least as new as every file
+// in src/ (`npm run build`, also run by `npm ci`); otherwise runs the
+// TypeScript sources through tsx, so a stale build is never used.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
@@ -19,8 +20,8 @@ function newest(dir) {
 
 const stamp = join(root, 'dist', '.stamp');
 let main;
-if (existsSync(stamp) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))) {
-  ({ main } = await import('../dist/cli/main.js'));
+if (existsSync(stamp) && existsSync(join(root, 'dist', 'fleet.mjs')) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))) {
+  ({ main } = await import('../dist/fleet.mjs'));
 } else {
   const { register } = await import('tsx/esm/api');
   register();

@@ -10,7 +10,6 @@ import type { Connector } from '../executor/play-context.ts';
 import type { EventSink } from '../events/types.ts';
 import { plainReporter } from '../ui/plain.ts';
 import { jsonReporter } from '../ui/json.ts';
-import { listrReporter } from '../ui/listr.ts';
 import { connectionSpec } from './connection.ts';
 
 export function connectionOptions<T>(y: Argv<T>) {
@@ -83,8 +82,10 @@ export function pickOutput(opt: OutputKind | undefined): OutputKind {
   return process.stdout.isTTY && !process.env.CI ? 'tty' : 'plain';
 }
 
-export function makeReporter(kind: OutputKind, diff: boolean): { sink: EventSink; done(): Promise<void> } {
+export async function makeReporter(kind: OutputKind, diff: boolean): Promise<{ sink: EventSink; done(): Promise<void> }> {
   if (kind === 'json') return { sink: jsonReporter(), done: async () => undefined };
   if (kind === 'plain') return { sink: plainReporter({ diff }), done: async () => undefined };
+  // The live view (listr2) is loaded only for a terminal: it is most of startup's module loading.
+  const { listrReporter } = await import('../ui/listr.ts');
   return listrReporter({ diff });
 }

@@ -45,7 +45,7 @@ export async function handler(argv: Args): Promise<number> {
   const pool = makePool({ knownHosts: argv.knownHosts ?? journal.meta.knownHosts, acceptNewHostKeys: argv.acceptNewHostKeys, maxConnecting: argv.maxConnecting });
   const connect = connectorFor(pool, inventory);
   const kind = pickOutput(argv.output);
-  const reporter = makeReporter(kind === 'tty' ? 'plain' : kind, true);
+  const reporter = await makeReporter(kind === 'tty' ? 'plain' : kind, true);
   const recap: Record<string, HostRecap> = {};
   let worst: number = EXIT.ok;
   try {

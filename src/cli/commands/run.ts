@@ -63,7 +63,7 @@ export async function handler(argv: Args): Promise<number> {
   const problems = await preflight({ playbook, inventory, extraVars, onlyTags, skipTags });
   if (problems.length) throw problems[0];
   const pool = makePool(argv);
-  const reporter = makeReporter(pickOutput(argv.output), argv.diff);
+  const reporter = await makeReporter(pickOutput(argv.output), argv.diff);
   const stop = { requested: false };
   const release = onInterrupt(() => { stop.requested = true; });
   try {
