@@ -100,35 +100,61 @@ export function heldReadScript(path: string, above: readonly string[], marker: s
 }
 
 function readLines(path: string, above: readonly string[], held: boolean): string[] {
+  const checked = checkPath(path);
   // Regular files have a 4-digit raw mode starting with 8 (S_IFREG = 0100000).
   // A held read goes on after the content, so cat cannot replace the shell.
   const found = held
     ? [`  printf 'stat %s\\n' "$h"`, `  case $h in 8???' '*) cat -- "$p" || exit 2;; esac`]
-    : [':'];
+    : [`  printf 'stat %s\\n' "$h"`, `  case $h in 8???' '*) exec cat -- "$p";; esac`];
+  // A path that `test` does not see is absent for certain when its nearest
+  // existing ancestor is a directory fleet can search (then the next name is
+  // not there) or a file that is not a directory (ENOTDIR); known with shell
+  // builtins, no stat process. Otherwise (an ancestor that cannot be searched,
+  // a symlink loop, a relative path) stat says exactly what is wrong.
+  const all = ancestorsOf(checked);
   const lines = [
     'export LC_ALL=C',
-    `p=${shq(checkPath(path))}`,
-    `if h=$(stat -c ${STAT_FORMAT} -- "$p" 2>&1); then`,
+    `p=${shq(checked)}`,
+    'sure=',
+    'if [ -e "$p" ] || [ -L "$p" ]; then :; else',
+    '  i=0; a=',
+    ...(all.length > 0
+      ? [
+          `  for a in ${all.map((x) => shq(checkPath(x))).join(' ')}; do`,
+          '    if [ -e "$a" ] || [ -L "$a" ]; then break; fi',
+          '    i=$((i+1)); a=',
+          '  done',
+        ]
+      : []),
+    '  if [ -n "$a" ]; then',
+    '    if [ -d "$a" ]; then [ -x "$a" ] && sure=1',
+    '    elif [ ! -L "$a" ]; then sure=1',
+    '    fi',
+    '  fi',
+    'fi',
+    'if [ -z "$sure" ] && h=$(stat -c ' + STAT_FORMAT + ' -- "$p" 2>&1); then',
     ...found,
     'else',
-    `  case $h in *'No such file or directory'*|*'Not a directory'*) ;; *) printf '%s\\n' "$h" >&2; exit 2;; esac`,
+    `  if [ -z "$sure" ]; then case $h in *'No such file or directory'*|*'Not a directory'*) ;; *) printf '%s\\n' "$h" >&2; exit 2;; esac; fi`,
     '  echo absent',
   ];
   if (above.length > 0) {
-    // stat said ENOENT/ENOTDIR: every existing ancestor is searchable, so `-e` is exact.
+    if (above.length !== all.length || above.some((a, k) => a !== all[k])) {
+      throw new FleetError('E_INTERNAL', `read of ${checked}: the ancestors to report must be all of its ancestors`);
+    }
+    // Every existing ancestor below the nearest one is searchable: the walk above is exact.
     lines.push(
-      '  i=0',
-      `  for a in ${above.map((a) => shq(checkPath(a))).join(' ')}; do`,
-      '    if [ -e "$a" ] || [ -L "$a" ]; then',
-      `      if h=$(stat -c ${STAT_FORMAT} -- "$a" 2>/dev/null); then printf 'above %s stat %s\\n' "$i" "$h"; fi`,
-      '      break',
-      '    fi',
-      '    i=$((i+1))',
-      '  done',
+      '  if [ -z "$sure" ]; then',
+      '    i=0; a=',
+      `    for a in ${above.map((x) => shq(checkPath(x))).join(' ')}; do`,
+      '      if [ -e "$a" ] || [ -L "$a" ]; then break; fi',
+      '      i=$((i+1)); a=',
+      '    done',
+      '  fi',
+      `  if [ -n "$a" ] && h=$(stat -c ${STAT_FORMAT} -- "$a" 2>/dev/null); then printf 'above %s stat %s\\n' "$i" "$h"; fi`,
     );
   }
-  if (held) lines.push('fi');
-  else lines.push('  exit 0', 'fi', `printf 'stat %s\\n' "$h"`, `case $h in 8???' '*) exec cat -- "$p";; esac`);
+  lines.push(...(held ? [] : ['  exit 0']), 'fi');
   return lines;
 }
 
@@ -151,8 +177,11 @@ export const WRITE_NO_DIR = 3;
  * fsyncs it; attributes are set (chown only when the owner must change, chmod
  * only when the creation umask cannot give the mode); one `stat` checks the
  * length (a cut upload is short: SSH's MAC already guards the bytes) and
- * reports the metadata; `mv` renames it over the destination and the directory
- * is fsynced. Any failure removes the temporary file and leaves the old bytes.
+ * reports the metadata; `mv` renames it over the destination. Any failure
+ * removes the temporary file and leaves the old bytes. The directory is not
+ * fsynced after the rename: a crash right after it can only bring back the
+ * old file whole (the new bytes were fsynced before the rename), which
+ * rollback sees as "already as before" and a new run writes again.
  */
 export function writeScript(a: WriteScriptArgs): string {
   const path = checkPath(a.path);
@@ -196,7 +225,6 @@ export function writeScript(a: WriteScriptArgs): string {
     `if [ "\${h%% *}" != "$n" ]; then printf 'incomplete upload: received %s of %s bytes\\n' "\${h%% *}" "$n" >&2; exit 6; fi`,
     'mv -f -T -- "$t" "$p" || exit 10',
     'tmp=',
-    'sync -- "$d" 2>/dev/null',
     `printf 'stat %s\\n' "\${h#* }"`,
   ].join('\n');
 }

@@ -121,6 +121,24 @@ test('read with ancestors: a missing path tells where its parents end, in the sa
   });
 });
 
+test('read of a missing path: absent from shell tests alone when sure; a symlink loop or a relative path still asks stat', () => {
+  withDir((dir) => {
+    // absent under a searchable directory, and under a regular file (ENOTDIR)
+    assert.deepEqual(read(join(dir, 'none')), { kind: 'absent' });
+    writeFileSync(join(dir, 'file'), 'x');
+    assert.deepEqual(read(join(dir, 'file', 'sub')), { kind: 'absent' });
+    // a loop in the path is an error, as stat reports it, not "absent"
+    symlinkSync(join(dir, 'loop'), join(dir, 'loop'));
+    const r = sh(readScript(join(dir, 'loop', 'x'), ancestorsOf(join(dir, 'loop', 'x'))));
+    assert.equal(r.code, 2, r.stdout.toString());
+    assert.match(r.stderr.toString(), /Too many levels of symbolic links/);
+    // relative: no ancestors to look at, stat decides
+    const rel = sh(`cd ${dir}\n${readScript('no-such')}`);
+    assert.equal(rel.code, 0, rel.stderr.toString());
+    assert.equal(rel.stdout.toString(), 'absent\n');
+  });
+});
+
 test('read: a path with spaces, quotes, newline and unicode; a path starting with a dash', () => {
   withDir((dir) => {
     const name = join(dir, `it's "a" file\n$(echo x) ü ✓`);
