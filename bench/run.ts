@@ -111,14 +111,14 @@ function resultsPath(o: BenchOptions, date: string): string {
   return path;
 }
 
-/** What bin/fleet.js runs: the tsc build in dist/ when it is fresh, else the sources through tsx. */
+/** What bin/fleet.js runs: the build in dist/ (bundled: dist/fleet.mjs) when it is fresh, else the sources through tsx. */
 function fleetEntry(): string {
   const root = join(BENCH_DIR, '..');
   const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce(
     (m, e) => Math.max(m, e.isDirectory() ? newest(join(dir, e.name)) : statSync(join(dir, e.name)).mtimeMs), 0);
   const stamp = join(root, 'dist', '.stamp');
-  return existsSync(stamp) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))
-    ? 'from the tsc build in dist/'
+  return existsSync(stamp) && existsSync(join(root, 'dist', 'fleet.mjs')) && statSync(stamp).mtimeMs >= newest(join(root, 'src'))
+    ? 'from the build in dist/ (dist/fleet.mjs)'
     : 'through tsx (dist/ is missing or older than src/)';
 }
 
@@ -140,7 +140,7 @@ async function main(): Promise<number> {
 
   const entry = fleetEntry();
   log(`fleet runs ${entry}`);
-  if (!entry.startsWith('from the tsc build')) notes.push(`fleet ran ${entry}: run \`npm run build\` (done by npm ci) to time fleet as installed`);
+  if (!entry.startsWith('from the build')) notes.push(`fleet ran ${entry}: run \`npm run build\` (done by npm ci) to time fleet as installed`);
 
   let compiled: CompiledBuild | null = null;
   if (o.compiled) {

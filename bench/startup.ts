@@ -1,6 +1,6 @@
 /**
  * Startup cost, apart from any host: a bare `node`, `fleet --version` as
- * shipped (bin/fleet.js: the tsc build in dist/ when fresh, else tsx) and, when it builds,
+ * shipped (bin/fleet.js: the bundled build in dist/ when fresh, else tsx) and, when it builds,
  * `fleet --version` from a plain tsc build of src/ (what a compiled release
  * would start), so the lead can weigh a build step.
  */

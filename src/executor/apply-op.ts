@@ -268,9 +268,10 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
 }
 
 /**
- * Remove a directory (or special file) in one round trip: the host sends its
- * tar and waits; the backup and the intent are journaled (fsynced); only then
- * is the host told to go on with `rm -rf`.
+ * Remove a directory (or special file) in one round trip (in the held session
+ * of the read before it, when there is one): the host sends its tar and
+ * waits; the backup and the intent are journaled (fsynced); only then is the
+ * host told to go on with `rm -rf`.
  */
 async function removeTree(
   ctx: ApplyContext, op: Extract<Op, { op: 'remove' }>, before: Exclude<PathState, { kind: 'absent' | 'file' }>,
@@ -282,10 +283,12 @@ async function removeTree(
   let stored = false;
   const marker = `fleet-pause-${randomBytes(12).toString('hex')}`;
   try {
+    const held = heldFor(ctx);
     const r = await ctx.transport.exec(backupAndRemoveScript(op.path, marker), {
       become: ctx.become,
       becomeUser: ctx.becomeUser,
       timeoutMs: ctx.timeoutMs,
+      ...(held ? { held } : {}),
       onStdout: (chunk) => {
         if (blob.size + chunk.length > MAX_BACKUP_BYTES) backupError ??= `the tree is larger than ${MAX_BACKUP_BYTES / 2 ** 30} GiB: too large to back up for rollback`;
         else if (backupError === undefined) blob.write(chunk);

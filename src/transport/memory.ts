@@ -87,7 +87,7 @@ export function createMemoryTransport(name: string, initial: MemoryTransportInit
       return trips;
     },
     async exec(script: string, options: ExecOptions = {}): Promise<ExecResult> {
-      begin(options.timeoutMs === undefined && !options.pause ? options.held : (options.held?.release(), undefined));
+      begin(options.timeoutMs === undefined ? options.held : (options.held?.release(), undefined));
       return initial.exec ? initial.exec(script, options) : notSupported();
     },
     async read(path: string, _options: ReadOptions = {}): Promise<PathState> {

@@ -4,7 +4,7 @@
  */
 import type { Client, ClientChannel } from 'ssh2';
 import { FleetError } from '../errors/fleet-error.ts';
-import type { PauseSpec } from './types.ts';
+import type { PauseSpec, PauseStdin } from './types.ts';
 
 export interface ChannelRunOptions {
   /** Written to stdin in order, then stdin is closed. */
@@ -124,7 +124,8 @@ export function runChannel(
       }
       open = channel;
       const emit = options.onStdout ?? ((chunk: Buffer) => out.push(chunk));
-      const onData = options.pause ? pauseWatch(options.pause, channel, emit, (e) => { resumeError = e; }) : emit;
+      const stdin: PauseStdin = { write: (b) => void channel.write(b), end: (b) => void channel.end(b) };
+      const onData = options.pause ? pauseWatch(options.pause, stdin, emit, (e) => { resumeError = e; }) : emit;
       channel.on('data', (chunk: Buffer) => onData(chunk));
       channel.stderr.on('data', (chunk: Buffer) => err.push(chunk));
       channel.on('exit', (c: number | null, s?: string) => {
@@ -161,7 +162,7 @@ export function runChannel(
  */
 export function pauseWatch(
   spec: PauseSpec,
-  channel: Pick<ClientChannel, 'end'>,
+  channel: PauseStdin,
   emit: (chunk: Buffer) => void,
   onError: (e: FleetError) => void,
 ): (chunk: Buffer) => void {
@@ -188,9 +189,9 @@ export function pauseWatch(
     const before = held.subarray(0, held.length - Buffer.byteLength(m[0], 'latin1'));
     if (before.length) emit(before);
     held = Buffer.alloc(0);
-    spec.resume(m[1]!).then(
+    spec.resume(m[1]!, channel).then(
       (answer) => {
-        channel.end(typeof answer === 'string' ? `${answer}\n` : answer);
+        if (answer !== null) channel.end(typeof answer === 'string' ? `${answer}\n` : answer);
       },
       (e: unknown) => {
         onError(e instanceof FleetError ? e : new FleetError('E_INTERNAL', `resuming a command: ${(e as Error).message}`, { cause: e }));

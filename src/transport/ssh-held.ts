@@ -6,16 +6,23 @@
  * after the pause, and the session's exit status, are that script's result.
  */
 import { randomBytes } from 'node:crypto';
-import type { ChannelRunResult } from './ssh-channel.ts';
+import { FleetError } from '../errors/fleet-error.ts';
+import { pauseWatch, type ChannelRunResult } from './ssh-channel.ts';
 import { HELD_STOP } from './remote-scripts.ts';
-import type { HeldSession, PauseSpec, ReadOptions } from './types.ts';
+import type { HeldSession, PauseSpec, PauseStdin, ReadOptions } from './types.ts';
 
 interface RunShape {
   become?: boolean;
   becomeUser?: string;
   timeoutMs?: number;
-  pause?: PauseSpec;
+}
+
+/** What a command run in the held session does with its output. */
+export interface HeldRunOutput {
+  /** Its stdout goes here instead of into the result. */
   onStdout?: (chunk: Buffer) => void;
+  /** It pauses in turn (e.g. backup-and-remove): watched as a command of its own would be. */
+  pause?: PauseSpec;
 }
 
 const userOf = (o: { become?: boolean; becomeUser?: string }): string | null => (o.become ? o.becomeUser ?? 'root' : null);
@@ -24,10 +31,11 @@ export class SshHeld implements HeldSession {
   readonly marker = `fleet-held-${randomBytes(12).toString('hex')}`;
   private readonly before: Buffer[] = [];
   private readonly after: Buffer[] = [];
-  private sink = this.before;
+  private sink: (chunk: Buffer) => void = (chunk) => void this.before.push(chunk);
+  private stdin: PauseStdin | undefined;
   private state: 'reading' | 'open' | 'used' | 'released' = 'reading';
-  private answer!: (payload: string | Buffer) => void;
-  private readonly answered = new Promise<string | Buffer>((resolve) => {
+  private answer!: (payload: string | Buffer | null) => void;
+  private readonly answered = new Promise<string | Buffer | null>((resolve) => {
     this.answer = resolve;
   });
   private paused!: () => void;
@@ -42,13 +50,14 @@ export class SshHeld implements HeldSession {
   ) {}
 
   readonly onStdout = (chunk: Buffer): void => {
-    this.sink.push(chunk);
+    this.sink(chunk);
   };
 
   readonly pause: PauseSpec = {
     marker: this.marker,
-    resume: () => {
-      this.sink = this.after;
+    resume: (_status, stdin) => {
+      this.stdin = stdin;
+      this.sink = (chunk) => void this.after.push(chunk);
       this.state = 'open';
       this.paused();
       return this.answered;
@@ -70,16 +79,29 @@ export class SshHeld implements HeldSession {
 
   /** Can `run` go into this session (of transport `owner`)? */
   canRun(owner: object, run: RunShape): boolean {
-    return owner === this.owner && this.state === 'open' && run.timeoutMs === undefined && !run.pause && !run.onStdout
-      && userOf(run) === userOf(this.options);
+    return owner === this.owner && this.state === 'open' && run.timeoutMs === undefined && userOf(run) === userOf(this.options);
   }
 
   /** Run a script in the held shell; resolves when the session ends, with the script's output and exit status. */
-  async run(script: string, stdin: Buffer | undefined, maxOutputBytes: number): Promise<ChannelRunResult> {
+  async run(script: string, stdin: Buffer | undefined, maxOutputBytes: number, output: HeldRunOutput = {}): Promise<ChannelRunResult> {
     this.state = 'used';
     const text = Buffer.from(script, 'utf8');
-    this.answer(Buffer.concat([Buffer.from(`${text.length}\n`), text, stdin ?? Buffer.alloc(0)]));
+    const payload = Buffer.concat([Buffer.from(`${text.length}\n`), text, stdin ?? Buffer.alloc(0)]);
+    const emit = output.onStdout ?? ((chunk: Buffer) => void this.after.push(chunk));
+    let resumeError: FleetError | undefined;
+    if (output.pause) {
+      // The script pauses in turn: stdin stays open for its answer.
+      this.sink = pauseWatch(output.pause, this.stdin!, emit, (e) => {
+        resumeError = e;
+      });
+      this.stdin!.write(payload);
+      this.answer(null);
+    } else {
+      this.sink = emit;
+      this.answer(payload);
+    }
     const r = await this.done!;
+    if (resumeError) throw resumeError;
     const stdout = Buffer.concat(this.after);
     const truncated = r.truncated || stdout.length > maxOutputBytes || r.stderr.length > maxOutputBytes;
     return {

@@ -212,9 +212,11 @@ export class SshTransport implements Transport {
       throw this.lost(this.dead);
     }
     if (run.held) {
-      // A held session runs the script when it can: same transport and user, no timeout or pause.
+      // A held session runs the script when it can: same transport and user, no timeout.
       const held = run.held;
-      if (held instanceof SshHeld && held.canRun(this, run)) return held.run(run.script, run.stdin, run.maxOutputBytes);
+      if (held instanceof SshHeld && held.canRun(this, run)) {
+        return held.run(run.script, run.stdin, run.maxOutputBytes, { ...(run.pause ? { pause: run.pause } : {}), ...(run.onStdout ? { onStdout: run.onStdout } : {}) });
+      }
       held.release();
     }
     if (this.dead !== undefined) throw this.lost(this.dead);

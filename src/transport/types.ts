@@ -21,8 +21,8 @@ export interface ExecOptions {
   onStdout?: (chunk: Buffer) => void;
   /**
    * Run in this held session (from readHeld) instead of a new one. When it
-   * cannot be (already used, another transport or become user, a timeout, a
-   * pause), it is released and a new session runs the command.
+   * cannot be (already used, another transport or become user, a timeout),
+   * it is released and a new session runs the command.
    */
   held?: HeldSession;
 }
@@ -37,8 +37,18 @@ export interface ExecOptions {
 export interface PauseSpec {
   /** Random token the script prints (letters, digits, dashes; never part of ordinary output). */
   marker: string;
-  /** The answer: a string is sent as one line; a Buffer is sent as it is. stdin is closed after it. */
-  resume: (status: string) => Promise<string | Buffer>;
+  /**
+   * The answer: a string is sent as one line; a Buffer is sent as it is;
+   * stdin is closed after it. null: the resumer writes (and closes) stdin
+   * itself, through `stdin`.
+   */
+  resume: (status: string, stdin: PauseStdin) => Promise<string | Buffer | null>;
+}
+
+/** The command's stdin, handed to a PauseSpec's resume. */
+export interface PauseStdin {
+  write(data: Buffer): void;
+  end(data?: Buffer | string): void;
 }
 
 /**
@@ -115,7 +125,7 @@ export interface Transport {
   readHeld?(path: string, options?: ReadOptions): Promise<HeldReadResult>;
   /**
    * Write a whole file atomically: a temporary file in the same directory,
-   * checked for length and hash, then renamed over the destination. A dropped
+   * checked for length, then renamed over the destination. A dropped
    * connection leaves the old bytes or the new ones, never a mix. Returns the
    * file's metadata after the write. One round trip.
    */

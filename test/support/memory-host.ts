@@ -273,7 +273,10 @@ export class MemoryHost {
       stderr = e.message + '\n';
     }
     if (tar.length) options.onStdout?.(tar);
-    const answer = await options.pause.resume(status);
+    let written = '';
+    const stdin = { write: (b: Buffer) => void (written += b.toString()), end: (b?: Buffer | string) => void (written += b === undefined ? '' : b.toString()) };
+    const given = await options.pause.resume(status, stdin);
+    const answer = given === null ? written.trim() : typeof given === 'string' ? given : given.toString().trim();
     // stdout went to onStdout (when given), the pause line to the transport's watcher
     const out = options.onStdout ? Buffer.alloc(0) : Buffer.concat([tar, Buffer.from(`\n${m[2]} ${status}\n`)]);
     if (status !== '0' || answer !== 'go') return reply(3, out, stderr);

@@ -114,3 +114,36 @@ test('the connection closes while a session is held: the command is refused as u
   await rejects(t.exec('echo x', { held: r.held }), 'E_UNREACHABLE');
   await eventually('the held shell ended with the connection', async () => (await waiting()) === 0);
 });
+
+test('a command that pauses in turn runs in the held session: its stdout goes to onStdout, the answer after the pause decides', { timeout: 30_000 }, async () => {
+  for (const answer of ['go', 'stop']) {
+    await inHost(handle.lab, 'h1', 'rm -rf /tmp/held-tree && mkdir -p /tmp/held-tree/a && echo x > /tmp/held-tree/a/f');
+    const r = await root.readHeld('/tmp/held-tree');
+    assert.equal(r.state.kind, 'directory');
+    const before = root.roundTrips;
+    const marker = `fleet-pause-${answer}0123456789`;
+    const chunks: Buffer[] = [];
+    let seen = '';
+    const out = await root.exec(
+      [`tar -C / -cf - tmp/held-tree; printf '\\n%s %s\\n' ${marker} 0`, 'IFS= read -r a || exit 3', '[ "$a" = go ] || exit 4', 'exec rm -rf -- /tmp/held-tree'].join('\n'),
+      {
+        held: r.held,
+        onStdout: (c) => chunks.push(c),
+        pause: {
+          marker,
+          resume: async (status) => {
+            seen = status;
+            // nothing removed before the answer
+            assert.equal((await inHost(handle.lab, 'h1', 'cat /tmp/held-tree/a/f')).trim(), 'x');
+            return answer;
+          },
+        },
+      },
+    );
+    assert.equal(root.roundTrips, before, 'no new session');
+    assert.equal(seen, '0');
+    assert.ok(Buffer.concat(chunks).includes(Buffer.from('tmp/held-tree/a/f')), 'the tar came through onStdout');
+    assert.equal(out.code, answer === 'go' ? 0 : 4);
+    assert.equal((await inHost(handle.lab, 'h1', 'test -e /tmp/held-tree && echo there || echo gone')).trim(), answer === 'go' ? 'gone' : 'there');
+  }
+});
