@@ -47,7 +47,10 @@ export async function main(argv = hideBin(process.argv)): Promise<number> {
     .version()
     .wrap(Math.min(110, process.stdout.columns || 100))
     .fail((msg, err) => {
-      failure = err ?? new FleetError('E_USAGE', msg);
+      // Throw: yargs runs the command's handler after a failed validation
+      // unless fail() throws (an unknown option such as a mistyped --check
+      // must never run the playbook for real).
+      throw err ?? new FleetError('E_USAGE', msg);
     });
   try {
     await parser.parseAsync();
