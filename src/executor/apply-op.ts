@@ -55,8 +55,9 @@ export function opSummary(op: Op): string {
   }
 }
 
-async function run(ctx: ApplyContext, script: string, stdin?: string | Buffer, held?: HeldSession): Promise<ExecResult> {
+async function run(ctx: ApplyContext, script: string, stdin?: string | Buffer, held?: HeldSession, simple?: boolean): Promise<ExecResult> {
   return ctx.transport.exec(script, {
+    ...(simple ? { simple } : {}),
     become: ctx.become,
     becomeUser: ctx.becomeUser,
     timeoutMs: ctx.timeoutMs,
@@ -110,6 +111,7 @@ export async function probeOp(
   }
   const script = execScript(op);
   const r = await ctx.transport.exec(script, {
+    ...(isSimple(op) ? { simple: true } : {}),
     become: ctx.become, becomeUser: ctx.becomeUser, timeoutMs: ctx.timeoutMs, maxOutputBytes: ctx.maxOutputBytes,
     ...(op.stdin !== undefined ? { stdin: op.stdin } : {}),
   });
@@ -120,6 +122,11 @@ export async function probeOp(
 function execScript(op: Extract<Op, { op: 'exec' }>): string {
   const cmd = op.simple ? `exec ${op.cmd}` : op.cmd;
   return op.chdir ? `cd -- ${shq(op.chdir)} && ${cmd}` : cmd;
+}
+
+/** One simple command with nothing around it: the login shell can run it (no /bin/sh in between). */
+function isSimple(op: Extract<Op, { op: 'exec' }>): boolean {
+  return op.simple === true && !op.chdir;
 }
 
 function metaOf(st: Exclude<PathState, { kind: 'absent' }>) {
@@ -252,8 +259,7 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       const seq = await intent(ctx, op, { kind: 'command', ran, ...(op.rollback ? { cmd: op.rollback } : {}) });
       // done is written by the task runner once changed_when/failed_when are known.
       try {
-        const script = execScript(op);
-        const r = await run(ctx, script, op.stdin);
+        const r = await run(ctx, execScript(op), op.stdin, undefined, isSimple(op));
         view.invalidate();
         return { seq, exec: r };
       } catch (e) {

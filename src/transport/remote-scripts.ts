@@ -30,12 +30,25 @@ export function statLinesScript(paths: readonly string[]): string {
 }
 
 /**
+ * `exec` and words that every Bourne-like shell (and csh and fish) reads
+ * alike: single-quoted words, and bare words of safe characters that do not
+ * start with one a shell may expand there (zsh's `=cmd`, `%job`). Anything
+ * else keeps the /bin/sh form.
+ */
+const SIMPLE_COMMAND = /^exec(?: (?:[A-Za-z0-9_./-][A-Za-z0-9_@%+=:,./-]*|'[^'\n]*'(?:\\''[^'\n]*')*))+$/;
+
+/**
  * The command line sent over SSH (run by the login shell of the connecting
  * user): the script as ONE quoted word to `/bin/sh -c`, optionally under
  * coreutils `timeout` (which kills the whole process group on the host) and sudo
- * (sudo outside, so `timeout` and the script run as the become user).
+ * (sudo outside, so `timeout` and the script run as the become user). A
+ * `simple` script without either goes to the login shell as it is.
  */
-export function buildCommand(script: string, options: { sudo?: SudoSpec; timeoutMs?: number } = {}): string {
+export function buildCommand(script: string, options: { sudo?: SudoSpec; timeoutMs?: number; simple?: boolean } = {}): string {
+  // One simple command (`exec` and quoted words) needs no /bin/sh of its own:
+  // the login shell execs it (one exec less on the host). It reads the same in
+  // every shell that reads the quoted word of the /bin/sh form below.
+  if (options.simple && options.sudo === undefined && options.timeoutMs === undefined && SIMPLE_COMMAND.test(script)) return script;
   let cmd = `/bin/sh -c ${shq(script)}`;
   if (options.timeoutMs !== undefined) {
     const secs = Math.max(options.timeoutMs, 1) / 1000;
@@ -81,10 +94,13 @@ export const HELD_STOP = 'stop';
 
 /**
  * readScript, then the session is held: the pause line `\n<marker> 0\n`,
- * and the shell waits for one line on stdin. A byte count N there is followed
- * by N bytes of script, which runs in this shell (its own stdin, e.g. a file's
- * content, comes after it); anything else (HELD_STOP, or stdin closed) ends
- * the session. The script comes from fleet (remote-scripts), never from a
+ * and the shell reads lines from stdin up to a line that is the marker alone:
+ * they are a script, which then runs in this shell (its own stdin, e.g. a
+ * file's content, comes after the marker line). HELD_STOP as the first line,
+ * or stdin closed before the marker line, ends the session and runs nothing.
+ * The shell's own `read` takes the lines (a byte at a time, so nothing after
+ * the marker line is taken from the script's stdin): no process is started
+ * for it. The script comes from fleet (remote-scripts), never from a
  * playbook's text: it is what a new session would have been given as its command.
  */
 export function heldReadScript(path: string, above: readonly string[], marker: string): string {
@@ -92,11 +108,23 @@ export function heldReadScript(path: string, above: readonly string[], marker: s
   return [
     ...readLines(path, above, true),
     `printf '\\n%s 0\\n' ${marker}`,
-    'IFS= read -r n || exit 0',
-    "case $n in ''|*[!0-9]*) exit 0;; esac",
-    's=$(head -c "$n") || exit 125',
+    "nl='",
+    "' s=",
+    'while :; do',
+    '  IFS= read -r l || exit 0',
+    `  case $l in ${marker}) break;; ${HELD_STOP}) [ -z "$s" ] && exit 0;; esac`,
+    '  s=$s$l$nl',
+    'done',
     'eval "$s"',
   ].join('\n');
+}
+
+/** What goes to a held session's stdin to run `script` there (then the script's own stdin). */
+export function heldRunPayload(script: string, marker: string): Buffer {
+  if (script.includes('\0') || script.split('\n').includes(marker)) {
+    throw new FleetError('E_INTERNAL', 'a script for a held session holds its end marker or a NUL byte');
+  }
+  return Buffer.from(`${script}\n${marker}\n`, 'utf8');
 }
 
 function readLines(path: string, above: readonly string[], held: boolean): string[] {

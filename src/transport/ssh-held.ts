@@ -1,14 +1,14 @@
 /**
  * The controller's side of a held read (remote-scripts.ts heldReadScript):
  * the read's output up to the pause line is the path's state; then the
- * session waits until fleet either runs one script in it (its byte count, the
- * script, the script's stdin, then EOF) or releases it. What the script prints
+ * session waits until fleet either runs one script in it (the script's lines,
+ * the marker line, the script's stdin, then EOF) or releases it. What the script prints
  * after the pause, and the session's exit status, are that script's result.
  */
 import { randomBytes } from 'node:crypto';
 import { FleetError } from '../errors/fleet-error.ts';
 import { pauseWatch, type ChannelRunResult } from './ssh-channel.ts';
-import { HELD_STOP } from './remote-scripts.ts';
+import { HELD_STOP, heldRunPayload } from './remote-scripts.ts';
 import type { HeldSession, PauseSpec, PauseStdin, ReadOptions } from './types.ts';
 
 interface RunShape {
@@ -85,8 +85,7 @@ export class SshHeld implements HeldSession {
   /** Run a script in the held shell; resolves when the session ends, with the script's output and exit status. */
   async run(script: string, stdin: Buffer | undefined, maxOutputBytes: number, output: HeldRunOutput = {}): Promise<ChannelRunResult> {
     this.state = 'used';
-    const text = Buffer.from(script, 'utf8');
-    const payload = Buffer.concat([Buffer.from(`${text.length}\n`), text, stdin ?? Buffer.alloc(0)]);
+    const payload = Buffer.concat([heldRunPayload(script, this.marker), stdin ?? Buffer.alloc(0)]);
     const emit = output.onStdout ?? ((chunk: Buffer) => void this.after.push(chunk));
     let resumeError: FleetError | undefined;
     if (output.pause) {

@@ -70,6 +70,7 @@ interface Run {
   pause?: PauseSpec;
   onStdout?: (chunk: Buffer) => void;
   held?: HeldSession;
+  simple?: boolean;
 }
 
 export class SshTransport implements Transport {
@@ -127,6 +128,7 @@ export class SshTransport implements Transport {
       ...(options.pause ? { pause: options.pause } : {}),
       ...(options.onStdout ? { onStdout: options.onStdout } : {}),
       ...(options.held ? { held: options.held } : {}),
+      ...(options.simple ? { simple: true } : {}),
     });
     // timeout(1) exits 124 after TERM; when KILL was needed it kills its own
     // process group, itself included (exit signal KILL, or 137 through a shell).
@@ -221,7 +223,7 @@ export class SshTransport implements Transport {
     }
     if (this.dead !== undefined) throw this.lost(this.dead);
     const sudo = run.become ? await this.sudoFor(run.becomeUser ?? 'root') : null;
-    const command = buildCommand(run.script, { sudo: sudo ?? undefined, timeoutMs: run.timeoutMs });
+    const command = buildCommand(run.script, { sudo: sudo ?? undefined, timeoutMs: run.timeoutMs, simple: run.simple });
     if (Buffer.byteLength(command) > MAX_COMMAND_BYTES) {
       throw new FleetError('E_INPUT_TOO_LARGE', `${this.name}: script too large (${Buffer.byteLength(command)} bytes; at most ${MAX_COMMAND_BYTES})`);
     }

@@ -15,6 +15,12 @@ export interface ExecOptions {
   becomeUser?: string;
   /** Keep at most this many bytes of stdout and of stderr (the rest is counted, not kept). */
   maxOutputBytes?: number;
+  /**
+   * The script is `exec` and shell-quoted words (one simple command, e.g. the
+   * command module's): the login shell runs it itself, with no /bin/sh started
+   * in between. Without effect under become or a timeout.
+   */
+  simple?: boolean;
   /** Hold the command half-way for the controller (one round trip instead of two); stdin must be unset. */
   pause?: PauseSpec;
   /** Hand stdout to this function as it arrives instead of keeping it (the result's stdout is then empty; no cap). */

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   buildCommand,
+  heldRunPayload,
   ancestorsOf,
   parseReadOutput,
   parseReadWithAbove,
@@ -16,6 +17,7 @@ import {
   writeScript,
 } from '../../src/transport/remote-scripts.ts';
 import type { PathState } from '../../src/modules/types.ts';
+import { shq } from '../../src/core/shell.ts';
 
 function sh(script: string, input?: Buffer) {
   const r = spawnSync('/bin/sh', ['-c', script], { input });
@@ -296,6 +298,28 @@ test('buildCommand: one quoted word for the script, timeout and sudo wrappers; r
   assert.match(buildCommand('true', { sudo: { user: 'deploy', mode: 'nopasswd' } }), /^sudo -n -u deploy -- \/bin\/sh -c true$/);
   assert.match(buildCommand('true', { sudo: { user: 'a b', mode: 'password' }, timeoutMs: 2000 }), /^sudo -k -S -p '' -u 'a b' -- timeout -k 5s 2s \/bin\/sh -c true$/);
   assert.match(sudoProbeScript("x'y"), /-u 'x'\\''y'/);
+});
+
+test('heldRunPayload: the script, then its end marker alone on a line; a script holding that line or a NUL is refused', () => {
+  assert.equal(heldRunPayload('echo a\necho b', 'fleet-held-0123456789').toString(), 'echo a\necho b\nfleet-held-0123456789\n');
+  assert.throws(() => heldRunPayload('echo a\nfleet-held-0123456789\necho b', 'fleet-held-0123456789'), /end marker/);
+  assert.throws(() => heldRunPayload('echo \0', 'fleet-held-0123456789'), /NUL/);
+});
+
+test('buildCommand simple: exec and safe words go to the login shell as they are; anything else keeps /bin/sh', () => {
+  const script = `exec printf '%s|' 'it'\\''s' a=b ./x -n`;
+  assert.equal(buildCommand(script, { simple: true }), script);
+  for (const shell of ['/bin/sh', '/bin/bash']) {
+    const r = spawnSync(shell, ['-c', buildCommand(script, { simple: true })]);
+    assert.equal(r.stdout.toString(), "%s|it's|a=b|./x|-n|".replace('%s|', ''), shell);
+  }
+  const wrapped = (s: string, o: Parameters<typeof buildCommand>[1] = {}) => buildCommand(s, { simple: true, ...o }).startsWith('/bin/sh -c ') || /^(sudo|timeout) /.test(buildCommand(s, { simple: true, ...o }));
+  assert.ok(wrapped('exec true', { timeoutMs: 1000 }));
+  assert.ok(wrapped('exec true', { sudo: { user: 'root', mode: 'nopasswd' } }));
+  assert.match(buildCommand('exec true', { simple: true, timeoutMs: 1000 }), /^timeout -k 5s 1s \/bin\/sh -c 'exec true'$/);
+  for (const s of ['exec echo =ls', 'exec echo %1', 'exec echo $HOME', "exec echo 'a\nb'", 'exec echo ~', 'true', 'exec echo a; rm x', 'exec']) {
+    assert.equal(buildCommand(s, { simple: true }), `/bin/sh -c ${shq(s)}`, s);
+  }
 });
 
 test('buildCommand timeout: the command and its background children are killed, exit 124', () => {

@@ -58,6 +58,19 @@ test('held read of a missing path: its ancestors come with it, a mkdir runs in i
   assert.equal((await inHost(handle.lab, 'h1', 'test -d /tmp/held-b/x/y && echo yes')).trim(), 'yes');
 });
 
+test('the script reaches the held shell line for line (spaces, backslashes, a continued line, a line "stop"), its stdin right after it', { timeout: 30_000 }, async () => {
+  const r = await root.readHeld('/etc/hostname');
+  const script = ["  printf '%s|' '  lead' 'tab\there' 'back\\slash\\' 'trail  '", 'x=a\\', 'b', 'printf "%s|" "$x"', '\t', "v='", "stop", "'", 'printf "%s|" "$v"', 'cat'].join('\n');
+  // The stdin holds the end marker and "stop" again: the shell took none of it as script.
+  const marker = (r.held as unknown as { marker: string }).marker;
+  assert.match(marker, /^fleet-held-/);
+  const stdin = Buffer.concat([Buffer.from(`\n${marker}\nstop\n`), Buffer.from([0, 255, 10])]);
+  const out = await root.exec(script, { held: r.held, stdin });
+  assert.equal(out.code, 0, out.stderr.toString());
+  const expected = Buffer.concat([Buffer.from("  lead|tab\there|back\\slash\\|trail  |ab|\nstop\n|"), stdin]);
+  assert.equal(out.stdout.toString('latin1'), expected.toString('latin1'));
+});
+
 test('released: nothing runs and the host shell ends; releasing twice or after use is harmless', { timeout: 30_000 }, async () => {
   const r = await root.readHeld('/etc/hostname');
   assert.equal(r.state.kind, 'file');

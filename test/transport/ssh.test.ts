@@ -45,6 +45,23 @@ test('exec: stdin, stdout, stderr, exit code; binary-safe both ways; quoting in 
   assert.equal(env.stdout.toString(), '/bin/sh 0\nh1\n');
 });
 
+test('exec simple: one quoted command runs straight from the login shell (no /bin/sh between); stdin, exit code and a missing program as before', { timeout: 30_000 }, async () => {
+  // bash (the login shell here) exports $_ as the program it runs (/bin/sh for the
+  // wrapped form); a program it execs itself gets no $_.
+  const direct = await root.exec(`exec printenv _`, { simple: true });
+  assert.deepEqual([direct.code, direct.stdout.toString()], [1, '']);
+  const wrapped = await root.exec(`exec printenv _`);
+  assert.equal(wrapped.stdout.toString(), '/bin/sh\n');
+  const r = await root.exec(`exec sh -c 'cat; exit 3' 'it'\\''s'`, { simple: true, stdin: 'in\n' });
+  assert.deepEqual([r.code, r.stdout.toString()], [3, 'in\n']);
+  const missing = await root.exec('exec no-such-program-4711 a', { simple: true });
+  assert.equal(missing.code, 127);
+  assert.match(missing.stderr.toString(), /no-such-program-4711/);
+  // Under become the command goes through sudo and /bin/sh as always (buildCommand's unit test).
+  const viaSudo = await deploy.exec('exec id -un', { simple: true, become: true });
+  assert.equal(viaSudo.stdout.toString(), 'root\n');
+});
+
 test('exec: killed by a signal gives code null and the signal name', { timeout: 30_000 }, async () => {
   const r = await root.exec('kill -TERM $$; sleep 5');
   assert.equal(r.code, null);
