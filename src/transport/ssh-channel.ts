@@ -141,8 +141,15 @@ export function runChannel(
         else if (resumeError) fail(resumeError);
         else finish(false);
       });
-      for (const chunk of options.stdin) if (chunk.length > 0) channel.write(chunk);
-      if (!options.pause) channel.end();
+      let wrote = false;
+      for (const chunk of options.stdin) if (chunk.length > 0) wrote = channel.write(chunk) || true;
+      // Nothing to send: the SSH EOF alone, leaving the stream's own end to
+      // ssh2 when the channel closes (ending it twice costs an Error with its
+      // stack trace per command). Data: end() sends EOF once the data is out.
+      if (!options.pause) {
+        if (wrote) channel.end();
+        else channel.eof();
+      }
     };
 
     try {

@@ -41,6 +41,9 @@ test('exec: stdin, stdout, stderr, exit code; binary-safe both ways; quoting in 
   assert.equal(r.truncated, false);
   const bin = await root.exec('cat', { stdin: ALL_BYTES });
   assert.ok(bin.stdout.equals(ALL_BYTES), 'every byte value comes back unchanged');
+  // No stdin given: the command reads EOF at once (it never waits for input).
+  const none = await root.exec('cat; echo done');
+  assert.equal(none.stdout.toString(), 'done\n');
   const env = await root.exec('echo "$0 $#"; hostname');
   assert.equal(env.stdout.toString(), '/bin/sh 0\nh1\n');
 });
