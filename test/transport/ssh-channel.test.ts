@@ -11,6 +11,7 @@ class FakeChannel extends EventEmitter {
   readonly stderr = new EventEmitter();
   readonly written: Buffer[] = [];
   ended = false;
+  eofSent = false;
   closed = false;
   write(b: Buffer): boolean {
     this.written.push(b);
@@ -18,6 +19,9 @@ class FakeChannel extends EventEmitter {
   }
   end(): void {
     this.ended = true;
+  }
+  eof(): void {
+    this.eofSent = true;
   }
   close(): void {
     this.closed = true;
@@ -55,6 +59,7 @@ test('runChannel: stdin written then ended; output capped per stream; exit code'
   assert.deepEqual(commands, ['CMD']);
   assert.deepEqual(channel.written.map(String), ['pw\n', 'data']);
   assert.equal(channel.ended, true);
+  assert.equal(channel.eofSent, false);
   assert.equal(r.code, 3);
   assert.equal(r.stdout.toString(), 'abcdefgh');
   assert.equal(r.stderr.toString(), 'err');
@@ -63,11 +68,14 @@ test('runChannel: stdin written then ended; output capped per stream; exit code'
 });
 
 test('runChannel: exit by signal', async () => {
-  const { client } = fakeClient((ch) => {
+  const { client, channel } = fakeClient((ch) => {
     ch.emit('exit', null, 'SIGKILL', false, '');
     ch.emit('close');
   });
   const r = await runChannel(client, 'x', { stdin: [], maxOutputBytes: 10 }, lost, () => false);
+  // No stdin: only the SSH EOF is sent; the stream itself is not ended a second time.
+  assert.equal(channel.eofSent, true);
+  assert.equal(channel.ended, false);
   assert.equal(r.code, null);
   assert.equal(r.signal, 'SIGKILL');
 });
