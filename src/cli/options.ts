@@ -10,6 +10,7 @@ import type { Connector } from '../executor/play-context.ts';
 import type { EventSink } from '../events/types.ts';
 import { plainReporter } from '../ui/plain.ts';
 import { jsonReporter } from '../ui/json.ts';
+import { coalesceStdout } from '../core/coalesce-writes.ts';
 import { connectionSpec } from './connection.ts';
 
 export function connectionOptions<T>(y: Argv<T>) {
@@ -83,8 +84,9 @@ export function pickOutput(opt: OutputKind | undefined): OutputKind {
 }
 
 export async function makeReporter(kind: OutputKind, diff: boolean): Promise<{ sink: EventSink; done(): Promise<void> }> {
-  if (kind === 'json') return { sink: jsonReporter(), done: async () => undefined };
-  if (kind === 'plain') return { sink: plainReporter({ diff }), done: async () => undefined };
+  // A line per host and task: the lines of one event-loop turn go out in one write.
+  if (kind === 'json') return { sink: jsonReporter(coalesceStdout()), done: async () => undefined };
+  if (kind === 'plain') return { sink: plainReporter({ diff, out: coalesceStdout() }), done: async () => undefined };
   // The live view (listr2) is loaded only for a terminal: it is most of startup's module loading.
   const { listrReporter } = await import('../ui/listr.ts');
   return listrReporter({ diff });

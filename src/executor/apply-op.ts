@@ -10,7 +10,6 @@ import { sha256 } from '../journal/journal.ts';
 import type { PathFingerprint, StoredPath, Undo } from '../journal/types.ts';
 import { FleetError } from '../errors/fleet-error.ts';
 import { shq } from '../core/shell.ts';
-import { parseStatHeader } from '../transport/remote-scripts.ts';
 import type { StateView } from './state-view.ts';
 import { randomBytes } from 'node:crypto';
 import {
@@ -187,17 +186,11 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
         kind: 'path', path: top, before: { kind: 'absent' }, after: { kind: 'directory' },
       });
       return guarded(ctx, seq, async () => {
-        const r = await mustRun(ctx, `mkdir ${op.path}`, mkdirScript(op, chain));
-        const lines = r.stdout.toString('utf8').split('\n').filter((l) => l.startsWith('stat '));
+        await mustRun(ctx, `mkdir ${op.path}`, mkdirScript(op));
         for (const p of chain) view.forgetPath(p);
-        // What the directories really are now (umask, set-gid parents...), learned in the same round trip.
-        if (lines.length === chain.length) {
-          try {
-            chain.forEach((p, i) => view.rememberCreated(p, { kind: 'directory', meta: parseStatHeader(lines[i]!).meta }));
-          } catch {
-            for (const p of chain) view.forgetPath(p); // read again when needed
-          }
-        }
+        // Known to be empty directories now; what their metadata came out as
+        // (umask, a set-gid parent...) is read only if a later task asks.
+        for (const p of chain) view.rememberCreated(p);
         return {};
       });
     }

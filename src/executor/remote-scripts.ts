@@ -5,7 +5,6 @@
 import type { Op } from '../modules/types.ts';
 import { shq } from '../core/shell.ts';
 import { formatMode } from './describe.ts';
-import { statLinesScript } from '../transport/remote-scripts.ts';
 
 export function attrsScript(path: string, mode?: number, owner?: string, group?: string): string {
   const parts: string[] = [];
@@ -17,19 +16,14 @@ export function attrsScript(path: string, mode?: number, owner?: string, group?:
   return parts.join(' && ');
 }
 
-/**
- * mkdir, its attributes, then a stat line for each of `created` (the
- * directories the mkdir makes, topmost first), so the state view knows them
- * without reading them again.
- */
-export function mkdirScript(op: Extract<Op, { op: 'mkdir' }>, created: readonly string[] = []): string {
+/** mkdir (with its missing parents when `parents`), then its attributes. */
+export function mkdirScript(op: Extract<Op, { op: 'mkdir' }>): string {
   // The mode comes with mkdir -m (one process less) unless a chown follows that could drop set-id bits.
   const chowns = op.owner !== undefined || op.group !== undefined;
   const withMode = op.mode !== undefined && !(chowns && op.mode > 0o777);
   const parts = [`mkdir ${op.parents ? '-p ' : ''}${withMode ? `-m ${formatMode(op.mode!)} ` : ''}-- ${shq(op.path)}`];
   const attrs = attrsScript(op.path, withMode ? undefined : op.mode, op.owner, op.group);
   if (attrs) parts.push(attrs);
-  if (created.length > 0) parts.push(statLinesScript(created));
   return parts.join(' && ');
 }
 

@@ -39,6 +39,12 @@ export class StateView implements Facts {
    * later change fleet makes there is recorded in the view; a command clears it.
    */
   private readonly created = new Set<string>();
+  /**
+   * Directories known to exist whose metadata was not read (the nearest
+   * existing ancestor of a missing path, directories a mkdir made): enough for
+   * `kind`; `path` reads them in full when a module asks for more.
+   */
+  private readonly dirs = new Set<string>();
   /** Check mode: how many changes were predicted (not made) on this host so far. */
   predicted = 0;
   /**
@@ -65,7 +71,7 @@ export class StateView implements Facts {
     for (let p = path, d = posix.dirname(path); d !== p; p = d, d = posix.dirname(d)) {
       const above = this.paths.get(d)?.kind;
       if (above === 'absent' || above === 'file') return { kind: 'absent' };
-      if (above === 'directory' && this.created.has(d)) return { kind: 'absent' };
+      if ((above === 'directory' || (above === undefined && this.dirs.has(d))) && this.created.has(d)) return { kind: 'absent' };
     }
     // One round trip also tells where a missing path's parents end (mkdir's
     // chain, the parent check of a new file) without reading them one by one.
@@ -80,8 +86,21 @@ export class StateView implements Facts {
     }
     const { state, above } = result;
     this.paths.set(path, state);
-    for (const a of above) if (!this.paths.has(a.path)) this.paths.set(a.path, a.state);
+    this.dirs.delete(path);
+    for (const a of above) {
+      if (this.paths.has(a.path)) continue;
+      if (a.kind === 'absent') this.paths.set(a.path, { kind: 'absent' });
+      else this.dirs.add(a.path);
+    }
     return state;
+  }
+
+  /** What kind of thing is at a path: no read when it is known, even without its metadata. */
+  async kind(path: string): Promise<PathState['kind']> {
+    const known = this.paths.get(path);
+    if (known) return known.kind;
+    if (this.dirs.has(path)) return 'directory';
+    return (await this.path(path)).kind;
   }
 
   /** Start (apply mode) or stop holding reads open; stopping releases the one held. */
@@ -112,11 +131,16 @@ export class StateView implements Facts {
   /** Record a state known without reading (e.g. the metadata returned by a write). */
   remember(path: string, state: PathState): void {
     this.paths.set(path, state);
+    this.dirs.delete(path);
   }
 
-  /** `path` is a directory this run just created: nothing is in it yet. */
-  rememberCreated(path: string, state: Extract<PathState, { kind: 'directory' }>): void {
-    this.paths.set(path, state);
+  /**
+   * `path` is a directory this run just created: nothing is in it yet. Its
+   * metadata (umask, a set-gid parent...) is read only if a module asks for it.
+   */
+  rememberCreated(path: string): void {
+    this.paths.delete(path);
+    this.dirs.add(path);
     this.created.add(path);
   }
 
@@ -150,6 +174,7 @@ export class StateView implements Facts {
     this.paths.clear();
     this.services.clear();
     this.created.clear();
+    this.dirs.clear();
   }
 
   forgetService(name: string): void {
@@ -160,6 +185,7 @@ export class StateView implements Facts {
     const under = (p: string) => p === path || p.startsWith(path.endsWith('/') ? path : path + '/');
     for (const p of [...this.paths.keys()]) if (under(p)) this.paths.delete(p);
     for (const p of [...this.created]) if (under(p)) this.created.delete(p);
+    for (const p of [...this.dirs]) if (under(p)) this.dirs.delete(p);
   }
 
   /**
@@ -252,8 +278,7 @@ export class StateView implements Facts {
     const chain: string[] = [];
     let p = path;
     while (p !== '/' && p !== '.') {
-      const st = await this.path(p);
-      if (st.kind !== 'absent') break;
+      if ((await this.kind(p)) !== 'absent') break;
       chain.unshift(p);
       p = posix.dirname(p);
     }

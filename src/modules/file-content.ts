@@ -88,13 +88,13 @@ export async function planFileContent(
   }
   const ops: Op[] = [];
   const parent = posix.dirname(dest);
-  const parentState = await ctx.facts.path(parent);
-  if (parentState.kind === 'absent') {
+  const parentKind = await ctx.facts.kind(parent);
+  if (parentKind === 'absent') {
     if (!options.createParents) {
       return fail(`parent directory ${parent} of ${dest} does not exist (create it first with a file task, state: directory)`);
     }
     ops.push({ op: 'mkdir', path: parent, parents: true });
-  } else if (parentState.kind !== 'directory') {
+  } else if (parentKind !== 'directory') {
     return fail(`parent ${parent} of ${dest} is not a directory`);
   }
   ops.push({ op: 'write', path: dest, content, ...attrChanges(undefined, attrs, false) });

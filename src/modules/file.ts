@@ -50,8 +50,8 @@ export const file: ModuleDef<FileArgs> = {
         }
         if (s.kind === 'other') return fail(`is ${what(s)}; fleet does not touch it`);
         const parent = posix.dirname(path);
-        const p = await ctx.facts.path(parent);
-        if (p.kind !== 'directory') {
+        if ((await ctx.facts.kind(parent)) !== 'directory') {
+          const p = await ctx.facts.path(parent);
           return fail(`cannot be created: its parent ${parent} ${p.kind === 'absent' ? 'does not exist' : `is ${what(p)}`}`);
         }
         const attrs = attrChanges(undefined, args, false);

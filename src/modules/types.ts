@@ -39,6 +39,8 @@ export interface ServiceState {
 /** Read-only view of a host. */
 export interface Facts {
   path(path: string): Promise<PathState>;
+  /** The kind of thing at a path; cheaper than `path` when it is known without its metadata. */
+  kind(path: string): Promise<PathState['kind']>;
   service(name: string): Promise<ServiceState>;
 }
 

@@ -110,10 +110,10 @@ export function createMemoryTransport(name: string, initial: MemoryTransportInit
       for (let c = p, d = posix.dirname(c); d !== c; c = d, d = posix.dirname(d)) {
         const s = files.get(d);
         if (!s) {
-          above.push({ path: d, state: { kind: 'absent' } });
+          above.push({ path: d, kind: 'absent' });
           continue;
         }
-        if (s.kind === 'directory') above.push({ path: d, state: copy(s) });
+        if (s.kind === 'directory') above.push({ path: d, kind: 'directory' });
         break;
       }
       return { state: { kind: 'absent' }, above };

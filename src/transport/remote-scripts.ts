@@ -24,11 +24,6 @@ export const KILL_AFTER_SECONDS = 5;
 
 const STAT_FORMAT = `'%f %u %g %U %G'`;
 
-/** `stat` printing one `stat <hex> <uid> <gid> <owner> <group>` line per path (parseStatHeader reads them). */
-export function statLinesScript(paths: readonly string[]): string {
-  return `stat -c 'stat %f %u %g %U %G' -- ${paths.map((p) => shq(checkPath(p))).join(' ')}`;
-}
-
 /**
  * `exec` and words that every Bourne-like shell (and csh and fish) reads
  * alike: single-quoted words, and bare words of safe characters that do not
@@ -81,9 +76,10 @@ export function ancestorsOf(path: string): string[] {
 /**
  * Print the stat header of a path, then a regular file's bytes. When the path
  * is absent and `above` (its ancestors, nearest first) is given, also find the
- * nearest one that exists (shell builtins only) and print
- * `above <index> stat ...` for it: the ancestors before it are absent. A
- * missing path then costs no extra round trip to learn where its parents end.
+ * nearest one that exists (shell builtins only) and print `above <index> dir`
+ * for it when it is a directory (not a symlink to one), else
+ * `above <index> other`: the ancestors before it are absent. A missing path then costs no extra round trip, and no process, to
+ * learn where its parents end.
  */
 export function readScript(path: string, above: readonly string[] = []): string {
   return readLines(path, above, false).join('\n');
@@ -179,7 +175,7 @@ function readLines(path: string, above: readonly string[], held: boolean): strin
       '      i=$((i+1)); a=',
       '    done',
       '  fi',
-      `  if [ -n "$a" ] && h=$(stat -c ${STAT_FORMAT} -- "$a" 2>/dev/null); then printf 'above %s stat %s\\n' "$i" "$h"; fi`,
+      `  if [ -n "$a" ]; then if [ -d "$a" ] && [ ! -L "$a" ]; then printf 'above %s dir\\n' "$i"; else printf 'above %s other\\n' "$i"; fi; fi`,
     );
   }
   lines.push(...(held ? [] : ['  exit 0']), 'fi');
@@ -299,19 +295,18 @@ export function parseReadOutput(stdout: Buffer): PathState {
 /**
  * Parse the read script's output when it was given ancestors: the path's
  * state, and when it is absent, the ancestors known absent plus the nearest
- * existing one when it is a directory (a file or special file up there is not
- * reported: its content was not read).
+ * existing one when it is a directory (a file, special file or symlink up
+ * there is not reported).
  */
 export function parseReadWithAbove(stdout: Buffer, above: readonly string[]): { state: PathState; above: AboveState[] } {
   const state = parseReadOutput(stdout);
   if (state.kind !== 'absent') return { state, above: [] };
   const text = stdout.toString('utf8').split('\n');
-  const m = /^above (\d+) (stat .*)$/.exec(text[1] ?? '');
+  const m = /^above (\d+) (dir|other)$/.exec(text[1] ?? '');
   if (!m) return { state, above: [] };
   const index = Number(m[1]);
   if (!(index < above.length)) throw new FleetError('E_REMOTE', `unexpected read output: ${JSON.stringify(text[1]!.slice(0, 200))}`);
-  const out: AboveState[] = above.slice(0, index).map((path) => ({ path, state: { kind: 'absent' } }));
-  const { type, meta } = parseStatHeader(m[2]!);
-  if (type === 'directory') out.push({ path: above[index]!, state: { kind: 'directory', meta } });
+  const out: AboveState[] = above.slice(0, index).map((path) => ({ path, kind: 'absent' }));
+  if (m[2] === 'dir') out.push({ path: above[index]!, kind: 'directory' });
   return { state, above: out };
 }

@@ -13,7 +13,7 @@ import { loadKnownHosts, verifyHostKey } from './host-key.ts';
 import { knownHostName, preferredHostKeyAlgorithms } from './known-hosts.ts';
 import { connectError, describeTarget, isRetryableConnectError, seconds } from './ssh-errors.ts';
 import { SshTransport } from './ssh-transport.ts';
-import { coalesceWrites } from './coalesce-writes.ts';
+import { coalesceWrites } from '../core/coalesce-writes.ts';
 
 export interface ConnectOptions {
   /** Shared jump-host connections (SshPool passes its own); default: private to this transport. */

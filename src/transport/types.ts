@@ -99,10 +99,14 @@ export interface ReadOptions {
   becomeUser?: string;
 }
 
-/** What a read learned about an ancestor of an absent path. */
+/**
+ * What a read learned about an ancestor of an absent path: absent, or an
+ * existing directory (its kind only: its metadata is not read, which would
+ * cost a process on the host).
+ */
 export interface AboveState {
   path: string;
-  state: PathState;
+  kind: 'absent' | 'directory';
 }
 
 export interface ReadResult {

@@ -46,7 +46,7 @@ test('first run: a changing file task costs one round trip (read and change in o
     add: 1, // write (the content is known from the task before)
     'cni dir': 1, // read (which also finds /opt missing and / there), mkdir in its session
     'calico dir': 1, // read + mkdir, one session
-    cfg: 1, // the parent is known from the mkdir's stat, the file is known absent under a new directory: write only
+    cfg: 1, // the parent is known to exist from the mkdir, the file is known absent under a new directory: write only
     conflist: 1, // read (the parent comes with it) + write, one session
     'remove flannel': 1, // read, then backup-and-remove (paused until the backup is journaled) in its session
   });
@@ -64,4 +64,29 @@ test('check mode: reads only, one round trip per task at most, none for what ear
   assert.equal(t.add, 0);
   assert.equal(t.cfg, 0, 'under a directory check mode created, nothing to read');
   assert.equal(hosts.get('h1')!.log.length, 0, 'no command ran');
+});
+
+test('a directory known only to exist (an ancestor a read found, one a mkdir made) is read in full when a task needs its attributes', async () => {
+  const hosts = fleet({ h1: seeded() });
+  const pb = yaml(
+    '- hosts: all',
+    '  tasks:',
+    '    - name: cni dir',
+    '      file: { path: /opt/cni/bin, state: directory, mode: "0755" }',
+    '    - name: conf',
+    '      copy: { content: "x\\n", dest: /opt/cni/bin/x.conf }',
+    '    - name: tighten',
+    '      file: { path: /opt/cni/bin, state: directory, mode: "0700" }',
+    '    - name: opt',
+    '      file: { path: /opt, state: directory, mode: "0711" }',
+  );
+  const { events, summary } = await run({ playbook: pb, hosts });
+  assert.equal(summary.result, 'ok');
+  // conf: the parent is known to exist and to be empty: no read. tighten and opt: their mode is not known: one read each.
+  assert.deepEqual(trips(events), { 'cni dir': 1, conf: 1, tighten: 1, opt: 1 });
+  assert.deepEqual(ofKind(events, 'host-task').map((e) => e.status), ['changed', 'changed', 'changed', 'changed']);
+  const h = hosts.get('h1')!;
+  const mode = (p: string) => { const s = h.files.get(p); return s && s.kind !== 'absent' ? s.meta.mode : undefined; };
+  assert.equal(mode('/opt/cni/bin'), 0o700);
+  assert.equal(mode('/opt'), 0o711);
 });

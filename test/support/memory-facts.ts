@@ -65,6 +65,10 @@ export class MemoryFacts implements Facts {
     return this.paths.get(path) ?? { kind: 'absent' };
   }
 
+  async kind(path: string): Promise<PathState['kind']> {
+    return (await this.path(path)).kind;
+  }
+
   async service(name: string): Promise<ServiceState> {
     this.reads.push(`service:${name}`);
     return this.services.get(name) ?? { name, load: 'not-found', active: 'inactive', enabled: '' };

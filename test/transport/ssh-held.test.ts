@@ -49,7 +49,9 @@ test('held read of a missing path: its ancestors come with it, a mkdir runs in i
   const before = root.roundTrips;
   const r = await root.readHeld('/tmp/held-b/x/y');
   assert.equal(r.state.kind, 'absent');
-  assert.deepEqual(r.above.map((a) => [a.path, a.state.kind]), [['/tmp/held-b/x', 'absent'], ['/tmp/held-b', 'absent'], ['/tmp', 'directory']]);
+  assert.deepEqual(r.above, [
+    { path: '/tmp/held-b/x', kind: 'absent' }, { path: '/tmp/held-b', kind: 'absent' }, { path: '/tmp', kind: 'directory' },
+  ]);
   const made = await root.exec("mkdir -p -- /tmp/held-b/x/y && echo made && echo warn >&2 && exit 7", { held: r.held });
   assert.equal(made.code, 7);
   assert.equal(made.stdout.toString(), 'made\n', 'only what the script printed, not the read');
