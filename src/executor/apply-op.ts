@@ -187,8 +187,7 @@ export async function applyOp(op: Op, ctx: ApplyContext): Promise<OpOutcome> {
       });
       return guarded(ctx, seq, async () => {
         await mustRun(ctx, `mkdir ${op.path}`, mkdirScript(op));
-        for (const p of chain) view.forgetPath(p);
-        // Known to be empty directories now; what their metadata came out as
+        // Known to be empty directories now (topmost first); what their metadata came out as
         // (umask, a set-gid parent...) is read only if a later task asks.
         for (const p of chain) view.rememberCreated(p);
         return {};

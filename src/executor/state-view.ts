@@ -42,7 +42,8 @@ export class StateView implements Facts {
   /**
    * Directories known to exist whose metadata was not read (the nearest
    * existing ancestor of a missing path, directories a mkdir made): enough for
-   * `kind`; `path` reads them in full when a module asks for more.
+   * `kind`; `path` reads them in full when a module asks for more. An entry in
+   * `paths` for the same path wins (knownKind).
    */
   private readonly dirs = new Set<string>();
   /** Check mode: how many changes were predicted (not made) on this host so far. */
@@ -69,9 +70,9 @@ export class StateView implements Facts {
     // Under a path known to be absent or a regular file (e.g. a directory an earlier task
     // removed, really or in check mode's prediction) there is nothing.
     for (let p = path, d = posix.dirname(path); d !== p; p = d, d = posix.dirname(d)) {
-      const above = this.paths.get(d)?.kind;
+      const above = this.knownKind(d);
       if (above === 'absent' || above === 'file') return { kind: 'absent' };
-      if ((above === 'directory' || (above === undefined && this.dirs.has(d))) && this.created.has(d)) return { kind: 'absent' };
+      if (above === 'directory' && this.created.has(d)) return { kind: 'absent' };
     }
     // One round trip also tells where a missing path's parents end (mkdir's
     // chain, the parent check of a new file) without reading them one by one.
@@ -86,7 +87,6 @@ export class StateView implements Facts {
     }
     const { state, above } = result;
     this.paths.set(path, state);
-    this.dirs.delete(path);
     for (const a of above) {
       if (this.paths.has(a.path)) continue;
       if (a.kind === 'absent') this.paths.set(a.path, { kind: 'absent' });
@@ -97,10 +97,11 @@ export class StateView implements Facts {
 
   /** What kind of thing is at a path: no read when it is known, even without its metadata. */
   async kind(path: string): Promise<PathState['kind']> {
-    const known = this.paths.get(path);
-    if (known) return known.kind;
-    if (this.dirs.has(path)) return 'directory';
-    return (await this.path(path)).kind;
+    return this.knownKind(path) ?? (await this.path(path)).kind;
+  }
+
+  private knownKind(path: string): PathState['kind'] | undefined {
+    return this.paths.get(path)?.kind ?? (this.dirs.has(path) ? 'directory' : undefined);
   }
 
   /** Start (apply mode) or stop holding reads open; stopping releases the one held. */
@@ -131,15 +132,15 @@ export class StateView implements Facts {
   /** Record a state known without reading (e.g. the metadata returned by a write). */
   remember(path: string, state: PathState): void {
     this.paths.set(path, state);
-    this.dirs.delete(path);
   }
 
   /**
-   * `path` is a directory this run just created: nothing is in it yet. Its
-   * metadata (umask, a set-gid parent...) is read only if a module asks for it.
+   * `path` is a directory this run just created: nothing is in it yet (what
+   * the view knew under it is forgotten). Its metadata (umask, a set-gid
+   * parent...) is read only if a module asks for it.
    */
   rememberCreated(path: string): void {
-    this.paths.delete(path);
+    this.forgetPath(path);
     this.dirs.add(path);
     this.created.add(path);
   }
